@@ -1,0 +1,103 @@
+//! One `AsyncTask` shape for every API: run a closure on the shared rayon pool from a
+//! libuv worker, with panics caught, and reject with a coded JS error.
+
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Once;
+
+use napi::bindgen_prelude::*;
+use napi::{Env, Task};
+
+use crate::error::Failure;
+use crate::pool;
+
+type Work<O> = Box<dyn FnOnce() -> std::result::Result<O, Failure> + Send>;
+
+/// Work to run off the JS thread, or the validation failure it was refused with (a
+/// refused call still returns a promise, which then rejects).
+pub struct PoolTask<O, J> {
+    work: Option<std::result::Result<Work<O>, Failure>>,
+    failure: Option<Failure>,
+    to_js: fn(O) -> J,
+}
+
+impl<O, J> PoolTask<O, J> {
+    pub fn new(work: std::result::Result<Work<O>, Failure>, to_js: fn(O) -> J) -> AsyncTask<Self>
+    where
+        Self: Task,
+    {
+        AsyncTask::new(Self {
+            work: Some(work),
+            failure: None,
+            to_js,
+        })
+    }
+}
+
+/// Panic messages are turned into `ERR_INTERNAL` failures; they must not also be
+/// printed to the host's stderr. Setting the hook affects only this library's copy of
+/// std, not Node or other addons. `COREPOOL_DEBUG_PANICS=1` keeps the default output.
+fn silence_panic_output() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("COREPOOL_DEBUG_PANICS").is_none() {
+            panic::set_hook(Box::new(|_| {}));
+        }
+    });
+}
+
+/// The message of a caught panic payload.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
+}
+
+/// Runs `work` inside the shared pool and turns a panic into `ERR_INTERNAL`.
+pub fn run_on_pool<O: Send>(
+    work: impl FnOnce() -> std::result::Result<O, Failure> + Send,
+) -> std::result::Result<O, Failure> {
+    silence_panic_output();
+    let pool = pool::pool()
+        .map_err(|e| Failure::internal(format!("cannot start the thread pool: {e}")))?;
+    panic::catch_unwind(AssertUnwindSafe(|| pool.install(work))).unwrap_or_else(|payload| {
+        Err(Failure::internal(format!(
+            "internal error: {}",
+            panic_message(&*payload)
+        )))
+    })
+}
+
+impl<O, J> Task for PoolTask<O, J>
+where
+    O: Send + 'static,
+    J: ToNapiValue + TypeName,
+{
+    type Output = O;
+    type JsValue = J;
+
+    fn compute(&mut self) -> Result<O> {
+        let outcome = match self.work.take() {
+            Some(Ok(work)) => run_on_pool(work),
+            Some(Err(failure)) => Err(failure),
+            None => Err(Failure::internal("task computed twice")),
+        };
+        outcome.map_err(|failure| {
+            let reason = failure.message.clone();
+            self.failure = Some(failure);
+            napi::Error::from_reason(reason)
+        })
+    }
+
+    fn resolve(&mut self, _env: Env, output: O) -> Result<J> {
+        Ok((self.to_js)(output))
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> Result<J> {
+        Err(match self.failure.take() {
+            Some(failure) => super::to_napi_error(&env, failure),
+            None => err,
+        })
+    }
+}
