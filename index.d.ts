@@ -9,6 +9,16 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** `{ signal?, onProgress? }`. */
+export interface BatchHooks {
+  signal?: AbortSignal
+  /**
+   * Called at most every 50 ms with `{ done, total, failed, currentPath }`, and once
+   * more when the last image is done, before the promise resolves.
+   */
+  onProgress?: (progress: Progress) => void
+}
+
 /**
  * All primes `p < max` (ascending) as a `Uint32Array`, computed by a parallel
  * segmented sieve on every core, off the JS thread. `0 <= max <= 2**32`.
@@ -27,8 +37,99 @@ export declare function calculatePrimesSync(max: number): Uint32Array
  */
 export declare function countPrimes(max: number, hooks?: PrimesHooks | undefined | null): Promise<number>
 
+/** The number of threads of the shared pool. */
+export declare function getConcurrency(): number
+
+/** A per-file error. */
+export interface ImageError {
+  /**
+   * A stable code: `ERR_INPUT_NOT_FOUND`, `ERR_INPUT_UNSUPPORTED`, `ERR_INPUT_CORRUPT`,
+   * `ERR_INPUT_TOO_LARGE`, `ERR_OUTPUT_EXISTS`, `ERR_OUTPUT_WRITE` or `ERR_INTERNAL`.
+   */
+  code: string
+  message: string
+}
+
+/** What the header of an image says. */
+export interface ImageInfo {
+  /** 'jpeg', 'png', 'webp', 'gif', 'tiff' or 'bmp'. */
+  format: string
+  /** As stored (before EXIF orientation). */
+  width: number
+  height: number
+  channels: number
+  hasAlpha: boolean
+  /** EXIF orientation, 1..=8 (1 when absent). */
+  orientation: number
+  /** Input size in bytes. */
+  size: number
+}
+
+/** The outcome for one input of `processImages`, in input order. */
+export interface ImageResultJs {
+  originalPath: string
+  /** The output file ('' when it could not be determined). */
+  outputPath: string
+  success: boolean
+  /** Bytes written (0 on failure). */
+  processedSize: number
+  /** Output width (0 on failure). */
+  width: number
+  /** Output height (0 on failure). */
+  height: number
+  /** Output format: 'jpeg', 'png', 'webp', 'avif', 'gif' or 'tiff' ('' when unknown). */
+  format: string
+  durationMs: number
+  error?: ImageError
+}
+
+/** Reads an image's header without decoding its pixels. */
+export declare function metadata(input: Buffer | string): Promise<ImageInfo>
+
+export interface OutputInfo {
+  format: string
+  width: number
+  height: number
+  channels: number
+  /** Bytes of `data`. */
+  size: number
+}
+
 /** Options accepted next to `max`. */
 export interface PrimesHooks {
   /** Aborts the computation; the promise then rejects with code `ERR_ABORTED`. */
   signal?: AbortSignal
 }
+
+/** What `processImage` resolves with. */
+export interface ProcessedImage {
+  data: Buffer
+  info: OutputInfo
+}
+
+/**
+ * Processes one image in memory (for example an upload in an Express handler):
+ * bytes (or a path) in, encoded bytes out. Same options as `processImages`, except
+ * that `outputDir`, `prefix`, `suffix` and `overwrite` do not apply. Failures reject
+ * with a coded error.
+ */
+export declare function processImage(input: Buffer | string, options?: ProcessOptions): Promise<ProcessedImage>
+
+/**
+ * Processes every file in `paths` on all cores and resolves with one result per
+ * input, in input order. A bad file gets `success: false` and an `error`; only bad
+ * options (`ERR_INVALID_OPTION`) or an abort (`ERR_ABORTED`) reject the promise.
+ */
+export declare function processImages(paths: string[], options?: ProcessOptions, hooks?: BatchHooks | undefined | null): Promise<ImageResult[]>
+
+/** Where a batch stands. */
+export interface ProgressJs {
+  done: number
+  total: number
+  failed: number
+  /** The input that just finished. */
+  currentPath: string
+}
+
+/** Sets the number of threads of the shared pool (calls already running keep theirs). */
+export declare function setConcurrency(threads: number): void

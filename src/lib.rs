@@ -5,6 +5,7 @@
 
 pub mod cancel;
 pub mod error;
+pub mod image;
 pub mod pool;
 pub mod primes;
 pub mod validate;

@@ -17,6 +17,9 @@ pub enum Received {
     Bool(bool),
     Number(f64),
     String(String),
+    /// A plain object, with its own enumerable properties (values described one level
+    /// deep; nested objects become `Other("object")`).
+    Object(Vec<(String, Received)>),
     /// Anything else (object, array, function, symbol, bigint), by its `typeof` name
     /// or a more specific description such as `array`.
     Other(&'static str),
@@ -34,6 +37,7 @@ impl fmt::Display for Received {
                 let ellipsis = if shown.len() < s.len() { "..." } else { "" };
                 write!(f, "'{shown}{ellipsis}' of type string")
             }
+            Self::Object(_) => f.write_str("a value of type object"),
             Self::Other(kind) => write!(f, "a value of type {kind}"),
         }
     }
@@ -66,6 +70,53 @@ pub fn invalid(name: &str, expected: &str, received: &Received, type_ok: bool) -
         code: ErrorCode::InvalidOption,
         message: format!("Expected {expected} for {name} but received {received}"),
     }
+}
+
+/// A boolean.
+pub fn boolean(name: &str, received: &Received) -> Result<bool, Failure> {
+    match *received {
+        Received::Bool(b) => Ok(b),
+        _ => Err(invalid(name, "boolean", received, false)),
+    }
+}
+
+/// A finite number.
+pub fn finite_number(name: &str, received: &Received) -> Result<f64, Failure> {
+    match *received {
+        Received::Number(n) if n.is_finite() => Ok(n),
+        _ => Err(invalid(
+            name,
+            "finite number",
+            received,
+            matches!(received, Received::Number(_)),
+        )),
+    }
+}
+
+/// One of the strings in `allowed`, returned as given.
+pub fn one_of<'a>(
+    name: &str,
+    received: &'a Received,
+    allowed: &[&str],
+) -> Result<&'a str, Failure> {
+    match received {
+        Received::String(s) if allowed.contains(&s.as_str()) => Ok(s),
+        _ => Err(invalid(
+            name,
+            &format!("one of {}", quoted_list(allowed)),
+            received,
+            matches!(received, Received::String(_)),
+        )),
+    }
+}
+
+/// `'a', 'b', 'c'`.
+pub fn quoted_list(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|s| format!("'{s}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// An integer `min <= n <= max` (both inclusive), given as a JS number.

@@ -1,6 +1,8 @@
+#![cfg_attr(test, allow(dead_code))]
 //! The napi layer: converts JS values in, starts work on the shared pool, converts
 //! results and failures out. No image or sieve logic lives here.
 
+mod images;
 mod primes;
 mod task;
 

@@ -1,0 +1,55 @@
+// Times primesieve::generate_primes into a std::vector<uint32_t>: the C++ counterpart
+// of corepool's calculatePrimes. Used by benchmark/primes.mjs.
+//
+//   primesieve_generate BOUND [ROUNDS]
+//
+// Lists the primes p < BOUND (like calculatePrimes(BOUND)) ROUNDS times (default 1),
+// each into a fresh vector, and prints one line per round and the count:
+//
+//   seconds 0.512345
+//   count 50847534
+//
+// Build: g++ -O2 -std=c++17 primesieve_generate.cpp -o primesieve_generate -lprimesieve
+
+#include <primesieve.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+int main(int argc, char** argv) {
+  if (argc < 2 || argc > 3) {
+    std::fprintf(stderr, "usage: %s BOUND [ROUNDS]\n", argv[0]);
+    return 2;
+  }
+  std::uint64_t bound = 0;
+  int rounds = 1;
+  try {
+    bound = std::stoull(argv[1]);
+    if (argc == 3) rounds = std::stoi(argv[2]);
+  } catch (const std::exception&) {
+    std::fprintf(stderr, "BOUND and ROUNDS must be integers\n");
+    return 2;
+  }
+  // Every prime below the bound must fit the uint32_t elements.
+  if (bound > (std::uint64_t(1) << 32) || rounds < 1) {
+    std::fprintf(stderr, "need 0 <= BOUND <= 2^32 and ROUNDS >= 1\n");
+    return 2;
+  }
+
+  std::size_t count = 0;
+  for (int round = 0; round < rounds; round++) {
+    std::vector<std::uint32_t> primes;
+    auto start = std::chrono::steady_clock::now();
+    // generate_primes(stop) includes stop itself: stop at BOUND - 1 for p < BOUND.
+    if (bound >= 2) primesieve::generate_primes(bound - 1, &primes);
+    auto stop = std::chrono::steady_clock::now();
+    std::printf("seconds %.6f\n", std::chrono::duration<double>(stop - start).count());
+    count = primes.size();
+  }
+  std::printf("count %zu\n", count);
+  return 0;
+}

@@ -1,0 +1,248 @@
+//! Recognising and decoding input: the format comes from the content (magic bytes),
+//! never from the file name; the header is read and checked against the pixel limit
+//! before any pixel memory is allocated.
+
+use std::io::Cursor;
+
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+
+use super::jpeg;
+use super::options::{FailOn, Format};
+use super::raster::Raster;
+
+/// Why an input could not be decoded. Each variant maps to one stable error code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("input is empty (0 bytes)")]
+    Empty,
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("{0}")]
+    Corrupt(String),
+    #[error(
+        "input image {width}x{height} has {pixels} pixels, more than limitInputPixels ({limit})"
+    )]
+    TooLarge {
+        width: u32,
+        height: u32,
+        pixels: u64,
+        limit: u64,
+    },
+}
+
+/// What the header of an input says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header {
+    pub format: Format,
+    /// As stored, before orientation.
+    pub width: u32,
+    pub height: u32,
+    pub channels: u8,
+    pub has_alpha: bool,
+    /// EXIF orientation 1..=8 (1 when absent).
+    pub orientation: u16,
+}
+
+impl Header {
+    /// The displayed size: width and height swap for orientations 5 to 8.
+    pub fn oriented_size(&self, auto_orient: bool) -> (u32, u32) {
+        if auto_orient && self.orientation >= 5 {
+            (self.height, self.width)
+        } else {
+            (self.width, self.height)
+        }
+    }
+}
+
+/// The format of `bytes`, from their first bytes.
+pub fn sniff(bytes: &[u8]) -> Option<Format> {
+    Some(match bytes {
+        [0xFF, 0xD8, 0xFF, ..] => Format::Jpeg,
+        [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, ..] => Format::Png,
+        [b'G', b'I', b'F', b'8', ..] => Format::Gif,
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => Format::Webp,
+        [b'I', b'I', 42, 0, ..] | [b'M', b'M', 0, 42, ..] => Format::Tiff,
+        [b'B', b'M', ..] => Format::Bmp,
+        [_, _, _, _, b'f', b't', b'y', b'p', b'a', b'v', b'i', b'f', ..] => Format::Avif,
+        _ => return None,
+    })
+}
+
+fn image_format(format: Format) -> Option<ImageFormat> {
+    Some(match format {
+        Format::Png => ImageFormat::Png,
+        Format::Gif => ImageFormat::Gif,
+        Format::Webp => ImageFormat::WebP,
+        Format::Tiff => ImageFormat::Tiff,
+        Format::Bmp => ImageFormat::Bmp,
+        Format::Jpeg | Format::Avif => return None,
+    })
+}
+
+fn from_image_error(format: Format, err: image::ImageError) -> DecodeError {
+    use image::ImageError as E;
+    let name = format.name().to_uppercase();
+    match err {
+        E::Unsupported(e) => DecodeError::Unsupported(format!("{name}: {e}")),
+        E::Limits(e) => {
+            DecodeError::Corrupt(format!("{name}: exceeds the decoder's memory limit: {e}"))
+        }
+        other => DecodeError::Corrupt(format!("{name}: {other}")),
+    }
+}
+
+fn recognise(bytes: &[u8]) -> Result<Format, DecodeError> {
+    if bytes.is_empty() {
+        return Err(DecodeError::Empty);
+    }
+    match sniff(bytes) {
+        Some(Format::Avif) => Err(DecodeError::Unsupported(
+            "AVIF input is not supported (AVIF output is)".into(),
+        )),
+        Some(format) => Ok(format),
+        None => Err(DecodeError::Unsupported(
+            "input is not a supported image format (jpeg, png, webp, gif, tiff, bmp)".into(),
+        )),
+    }
+}
+
+/// A reader for non-JPEG formats with a memory budget, so that a lying header cannot
+/// make the decoder allocate without bound.
+fn reader(bytes: &[u8], format: ImageFormat) -> ImageReader<Cursor<&[u8]>> {
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(4 << 30);
+    reader.limits(limits);
+    reader
+}
+
+/// Reads the header only.
+pub fn probe(bytes: &[u8]) -> Result<Header, DecodeError> {
+    let format = recognise(bytes)?;
+    if format == Format::Jpeg {
+        let h = jpeg::probe(bytes)?;
+        return Ok(Header {
+            format,
+            width: h.width,
+            height: h.height,
+            channels: if h.components == 1 { 1 } else { 3 },
+            has_alpha: false,
+            orientation: h.orientation,
+        });
+    }
+    let image_format =
+        image_format(format).ok_or_else(|| DecodeError::Unsupported(format.name().into()))?;
+    let mut decoder = reader(bytes, image_format)
+        .into_decoder()
+        .map_err(|e| from_image_error(format, e))?;
+    let (width, height) = decoder.dimensions();
+    let colour = decoder.color_type();
+    let orientation = decoder.orientation().map_or(1, |o| o.to_exif() as u16);
+    Ok(Header {
+        format,
+        width,
+        height,
+        channels: colour.channel_count(),
+        has_alpha: colour.has_alpha(),
+        orientation,
+    })
+}
+
+/// Fails with `TooLarge` when the header declares more than `limit` pixels.
+pub fn check_limit(header: &Header, limit: Option<u64>) -> Result<(), DecodeError> {
+    let pixels = u64::from(header.width) * u64::from(header.height);
+    match limit {
+        Some(limit) if pixels > limit => Err(DecodeError::TooLarge {
+            width: header.width,
+            height: header.height,
+            pixels,
+            limit,
+        }),
+        _ if header.width == 0 || header.height == 0 => Err(DecodeError::Corrupt(format!(
+            "image header declares a size of {}x{}",
+            header.width, header.height
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Decodes the pixels (as stored: orientation is not applied).
+///
+/// `at_least`, in stored orientation, allows JPEG shrink-on-load to any size not
+/// smaller than it. `grey` allows decoding straight to grey.
+pub fn decode(
+    bytes: &[u8],
+    header: &Header,
+    at_least: Option<(u32, u32)>,
+    grey: bool,
+    fail_on: FailOn,
+) -> Result<Raster, DecodeError> {
+    if header.format == Format::Jpeg {
+        let denominator = at_least.map_or(1, |t| {
+            jpeg::shrink_denominator((header.width, header.height), t)
+        });
+        return jpeg::decode(bytes, denominator, grey, fail_on == FailOn::Warning);
+    }
+    let format = header.format;
+    let image_format =
+        image_format(format).ok_or_else(|| DecodeError::Unsupported(format.name().into()))?;
+    let decoder = reader(bytes, image_format)
+        .into_decoder()
+        .map_err(|e| from_image_error(format, e))?;
+    let image = DynamicImage::from_decoder(decoder).map_err(|e| from_image_error(format, e))?;
+    let (width, height) = (image.width(), image.height());
+    let (channels, data) = match image {
+        DynamicImage::ImageLuma8(i) => (1, i.into_raw()),
+        DynamicImage::ImageLumaA8(i) => (2, i.into_raw()),
+        DynamicImage::ImageRgb8(i) => (3, i.into_raw()),
+        DynamicImage::ImageRgba8(i) => (4, i.into_raw()),
+        other if other.color().has_alpha() && other.color().has_color() => {
+            (4, other.to_rgba8().into_raw())
+        }
+        other if other.color().has_alpha() => (2, other.to_luma_alpha8().into_raw()),
+        other if other.color().has_color() => (3, other.to_rgb8().into_raw()),
+        other => (1, other.to_luma8().into_raw()),
+    };
+    Raster::new(width, height, channels, data).ok_or_else(|| {
+        DecodeError::Corrupt(format!(
+            "{}: decoded size does not match the header",
+            format.name()
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_by_content() {
+        assert_eq!(sniff(b"\xff\xd8\xff\xe0rest"), Some(Format::Jpeg));
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\nrest"), Some(Format::Png));
+        assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some(Format::Webp));
+        assert_eq!(sniff(b"GIF89a"), Some(Format::Gif));
+        assert_eq!(sniff(b"hello, I am text"), None);
+        assert_eq!(recognise(b""), Err(DecodeError::Empty));
+        assert!(matches!(
+            recognise(b"plain text"),
+            Err(DecodeError::Unsupported(_))
+        ));
+    }
+
+    #[test]
+    fn limit_is_checked_on_the_header() {
+        let header = Header {
+            format: Format::Png,
+            width: 60_000,
+            height: 60_000,
+            channels: 3,
+            has_alpha: false,
+            orientation: 1,
+        };
+        assert!(matches!(
+            check_limit(&header, Some(268_402_689)),
+            Err(DecodeError::TooLarge { .. })
+        ));
+        assert_eq!(check_limit(&header, None), Ok(()));
+    }
+}

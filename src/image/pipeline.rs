@@ -1,0 +1,223 @@
+//! One image, bytes in, bytes out. The order of operations is fixed, whatever the
+//! order of keys in the options object:
+//!
+//! 1. decode (header checked against `limitInputPixels` first; JPEG shrink-on-load)
+//! 2. auto-orient (EXIF)
+//! 3. resize (width/height/fit/position/withoutEnlargement, like sharp's `resize`)
+//! 4. rotate (clockwise, degrees)
+//! 5. flip, then flop
+//! 6. grayscale
+//! 7. encode (same format as the input unless `format` says otherwise)
+
+use super::decode::{self, DecodeError, Header};
+use super::encode;
+use super::geometry::{self, Placement, ResizeRequest};
+use super::options::{Format, ProcessOptions};
+use super::raster::Raster;
+use super::resize;
+use crate::error::{ErrorCode, Failure};
+
+/// An encoded result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Encoded {
+    pub data: Vec<u8>,
+    pub format: Format,
+    pub width: u32,
+    pub height: u32,
+    pub channels: u8,
+}
+
+impl From<DecodeError> for Failure {
+    fn from(err: DecodeError) -> Self {
+        let code = match err {
+            DecodeError::Empty | DecodeError::Unsupported(_) => ErrorCode::InputUnsupported,
+            DecodeError::Corrupt(_) => ErrorCode::InputCorrupt,
+            DecodeError::TooLarge { .. } => ErrorCode::InputTooLarge,
+        };
+        Failure::new(code, err.to_string())
+    }
+}
+
+/// The format written for `header` under `opts`.
+pub fn output_format(header_format: Format, opts: &ProcessOptions) -> Format {
+    match opts.format {
+        Some(format) => format,
+        None if header_format.is_writable() => header_format,
+        None => Format::Png,
+    }
+}
+
+fn resize_request(opts: &ProcessOptions) -> Option<ResizeRequest> {
+    (opts.width.is_some() || opts.height.is_some()).then_some(ResizeRequest {
+        width: opts.width,
+        height: opts.height,
+        fit: opts.fit,
+        position: opts.position,
+        without_enlargement: opts.without_enlargement,
+        without_reduction: opts.without_reduction,
+    })
+}
+
+/// Runs the whole pipeline on an encoded image.
+pub fn process(bytes: &[u8], opts: &ProcessOptions) -> Result<Encoded, Failure> {
+    let header = decode::probe(bytes)?;
+    decode::check_limit(&header, opts.limit_input_pixels)?;
+    let format = output_format(header.format, opts);
+    let raster = transform(bytes, &header, opts)?;
+    let data = encode::encode(
+        &raster,
+        format,
+        opts.quality,
+        opts.lossless,
+        opts.background,
+    )
+    .map_err(|e| {
+        Failure::new(
+            ErrorCode::Internal,
+            format!("cannot encode {}: {e}", format.name()),
+        )
+    })?;
+    Ok(Encoded {
+        data,
+        format,
+        width: raster.width,
+        height: raster.height,
+        channels: raster.channels,
+    })
+}
+
+/// Decodes and applies every operation, returning the raster to encode.
+pub fn transform(bytes: &[u8], header: &Header, opts: &ProcessOptions) -> Result<Raster, Failure> {
+    let oriented = header.oriented_size(opts.auto_orient);
+    let plan = resize_request(opts).map(|req| geometry::plan(oriented, &req));
+    if let Some(plan) = &plan {
+        let pixels = u64::from(plan.output.0) * u64::from(plan.output.1);
+        if opts.limit_input_pixels.is_some_and(|limit| pixels > limit) {
+            return Err(Failure::new(
+                ErrorCode::InputTooLarge,
+                format!(
+                    "output {}x{} would exceed limitInputPixels",
+                    plan.output.0, plan.output.1
+                ),
+            ));
+        }
+    }
+    // Shrink-on-load may go down to the resampled size, in stored orientation.
+    let swapped = opts.auto_orient && header.orientation >= 5;
+    let at_least = plan.map(|p| {
+        if swapped {
+            (p.scaled.1, p.scaled.0)
+        } else {
+            p.scaled
+        }
+    });
+    // Without alpha, a grey output can be decoded straight to grey.
+    let grey_decode = opts.grayscale && !header.has_alpha;
+    let mut raster = decode::decode(bytes, header, at_least, grey_decode, opts.fail_on)?;
+    if opts.auto_orient {
+        raster = raster.orient(header.orientation);
+    }
+    if let Some(plan) = plan {
+        raster = apply_plan(&raster, &plan, opts)?;
+    }
+    if opts.rotation != 0.0 {
+        raster = raster.rotate_degrees(opts.rotation, opts.background);
+    }
+    if opts.flip {
+        raster = raster.flip();
+    }
+    if opts.flop {
+        raster = raster.flop();
+    }
+    if opts.grayscale && !raster.is_grey() {
+        raster = raster.to_grey();
+    }
+    Ok(raster)
+}
+
+fn apply_plan(
+    raster: &Raster,
+    plan: &geometry::ResizePlan,
+    opts: &ProcessOptions,
+) -> Result<Raster, Failure> {
+    let resize_failed = |e: String| Failure::internal(format!("resize failed: {e}"));
+    let (sw, sh) = plan.scaled;
+    match plan.mode {
+        Placement::Exact => resize::resize(raster, None, sw, sh).map_err(resize_failed),
+        Placement::Crop => {
+            // Resample only the window that survives the crop: map the output window
+            // in the scaled image back to source pixels.
+            let fx = f64::from(raster.width) / f64::from(sw);
+            let fy = f64::from(raster.height) / f64::from(sh);
+            let (ow, oh) = plan.output;
+            let (left, top) = plan.offset;
+            let window = (
+                f64::from(left) * fx,
+                f64::from(top) * fy,
+                f64::from(ow) * fx,
+                f64::from(oh) * fy,
+            );
+            resize::resize(raster, Some(window), ow, oh).map_err(resize_failed)
+        }
+        Placement::Embed => {
+            let scaled = resize::resize(raster, None, sw, sh).map_err(resize_failed)?;
+            let bg = opts.background;
+            let scaled = if bg[3] < 255 && !scaled.has_alpha() {
+                scaled.with_channels(scaled.channels + 1, bg)
+            } else {
+                scaled
+            };
+            let (ow, oh) = plan.output;
+            Ok(scaled.embed(ow, oh, plan.offset.0, plan.offset.1, bg))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::image::geometry::Fit;
+
+    fn jpeg(w: u32, h: u32) -> Vec<u8> {
+        let raster = Raster::filled(w, h, 3, [200, 30, 30, 255]);
+        encode::encode(&raster, Format::Jpeg, Some(90), false, [0, 0, 0, 255]).expect("encodes")
+    }
+
+    #[test]
+    fn the_users_case_contain_then_rotate() {
+        let opts = ProcessOptions {
+            width: Some(800),
+            height: Some(600),
+            fit: Fit::Contain,
+            rotation: 90.0,
+            grayscale: true,
+            ..ProcessOptions::default()
+        };
+        let out = process(&jpeg(1000, 872), &opts).expect("processes");
+        assert_eq!(
+            (out.width, out.height, out.channels, out.format),
+            (600, 800, 1, Format::Jpeg)
+        );
+        let back = decode::probe(&out.data).expect("decodes");
+        assert_eq!((back.width, back.height, back.channels), (600, 800, 1));
+    }
+
+    #[test]
+    fn bad_bytes_give_coded_failures() {
+        let opts = ProcessOptions::default();
+        assert_eq!(
+            process(b"", &opts).map(|_| ()).unwrap_err().code,
+            ErrorCode::InputUnsupported
+        );
+        assert_eq!(
+            process(b"text", &opts).map(|_| ()).unwrap_err().code,
+            ErrorCode::InputUnsupported
+        );
+        let mut truncated = jpeg(64, 64);
+        truncated.truncate(truncated.len() / 2);
+        assert_eq!(
+            process(&truncated, &opts).map(|_| ()).unwrap_err().code,
+            ErrorCode::InputCorrupt
+        );
+    }
+}
