@@ -148,6 +148,12 @@ pub fn probe(bytes: &[u8]) -> Result<Header, DecodeError> {
     })
 }
 
+/// The stored size after shrink-on-load by `1/denominator`, rounded down (never 0).
+pub fn shrunk_size(header: &Header, denominator: u8) -> (u32, u32) {
+    let d = u32::from(denominator.max(1));
+    ((header.width / d).max(1), (header.height / d).max(1))
+}
+
 /// Fails with `TooLarge` when the header declares more than `limit` pixels.
 pub fn check_limit(header: &Header, limit: Option<u64>) -> Result<(), DecodeError> {
     let pixels = u64::from(header.width) * u64::from(header.height);
@@ -168,20 +174,25 @@ pub fn check_limit(header: &Header, limit: Option<u64>) -> Result<(), DecodeErro
 
 /// Decodes the pixels (as stored: orientation is not applied).
 ///
-/// `at_least`, in stored orientation, allows JPEG shrink-on-load to any size not
-/// smaller than it. `grey` allows decoding straight to grey.
+/// `denominator` (1, 2, 4 or 8) shrinks JPEG on load to `floor(size / denominator)`,
+/// the size libvips (and so sharp) loads; other formats ignore it. `grey` allows
+/// decoding straight to grey.
 pub fn decode(
     bytes: &[u8],
     header: &Header,
-    at_least: Option<(u32, u32)>,
+    denominator: u8,
     grey: bool,
     fail_on: FailOn,
 ) -> Result<Raster, DecodeError> {
     if header.format == Format::Jpeg {
-        let denominator = at_least.map_or(1, |t| {
-            jpeg::shrink_denominator((header.width, header.height), t)
+        let raster = jpeg::decode(bytes, denominator, grey, fail_on == FailOn::Warning)?;
+        let (w, h) = shrunk_size(header, denominator);
+        // libjpeg rounds the scaled size up; drop the partial last column and row.
+        return Ok(if (raster.width, raster.height) == (w, h) {
+            raster
+        } else {
+            raster.crop(0, 0, w.min(raster.width), h.min(raster.height))
         });
-        return jpeg::decode(bytes, denominator, grey, fail_on == FailOn::Warning);
     }
     let format = header.format;
     let image_format =

@@ -42,6 +42,12 @@
 //! its own canvas (cutting part of it off and leaving background on the other
 //! side). [`plan`] clamps such offsets to 0 instead, so the whole image stays
 //! visible; output dimensions are unchanged and still match sharp.
+//!
+//! JPEG shrink-on-load: for JPEG input sharp first picks a DCT factor `f` (8,
+//! 4, 2 or 1) from the smaller shrink factor of rule 1–2, loads at
+//! `floor(w / f) x floor(h / f)` (libvips rounds the scaled size *down*), and
+//! then applies all of the above to that size. To match sharp's dimensions
+//! for a shrunk-on-load JPEG, call [`plan`] with the floored loaded size.
 
 /// How the image should fit a box given by both a width and a height (sharp's
 /// `fit` option). With only one dimension given, every fit except [`Fit::Fill`]

@@ -142,16 +142,27 @@ pub fn probe(bytes: &[u8]) -> Result<JpegHeader, DecodeError> {
     })
 }
 
-/// The smallest DCT scale 1/8, 1/4 or 1/2 (returned as its denominator) that keeps the
-/// decoded image at least `target` in both directions; 1 when no shrink is possible.
+/// The DCT scale for shrink-on-load (returned as its denominator: 8, 4, 2 or 1), by
+/// sharp's rule so that outputs match sharp's: the largest of 1/8, 1/4, 1/2 that the
+/// shrink factor reaches, halved once more when the factor's integer part equals it
+/// (libjpeg's scaled IDCT rounds those sizes badly). The decoded image always stays at
+/// least `target` in both directions.
 pub fn shrink_denominator(size: (u32, u32), target: (u32, u32)) -> u8 {
-    [8u8, 4, 2]
+    let shrink = (f64::from(size.0) / f64::from(target.0.max(1)))
+        .min(f64::from(size.1) / f64::from(target.1.max(1)));
+    let mut d = [8u8, 4, 2]
         .into_iter()
-        .find(|&d| {
-            let d = u32::from(d);
-            size.0.div_ceil(d) >= target.0 && size.1.div_ceil(d) >= target.1
-        })
-        .unwrap_or(1)
+        .find(|&d| shrink >= f64::from(d))
+        .unwrap_or(1);
+    if d > 1 && shrink.floor() == f64::from(d) {
+        d /= 2;
+    }
+    while d > 1
+        && (size.0.div_ceil(u32::from(d)) < target.0 || size.1.div_ceil(u32::from(d)) < target.1)
+    {
+        d /= 2;
+    }
+    d
 }
 
 /// Decodes to RGB (or grey when `grey` is set or the file is grey), scaled by
@@ -293,11 +304,14 @@ mod tests {
 
     #[test]
     fn shrink_keeps_at_least_the_target() {
-        assert_eq!(shrink_denominator((3840, 2400), (800, 500)), 4);
-        assert_eq!(shrink_denominator((3840, 2400), (480, 300)), 8);
-        assert_eq!(shrink_denominator((3840, 2400), (1920, 1200)), 2);
+        // 4.8x: 1/4 reached, integer part 4 equals it, so 1/2 (as sharp does).
+        assert_eq!(shrink_denominator((3840, 2400), (800, 500)), 2);
+        assert_eq!(shrink_denominator((3840, 2400), (600, 375)), 4);
+        assert_eq!(shrink_denominator((3840, 2400), (320, 200)), 8);
+        assert_eq!(shrink_denominator((3840, 2400), (480, 300)), 4);
+        assert_eq!(shrink_denominator((640, 427), (320, 213)), 1);
         assert_eq!(shrink_denominator((3840, 2400), (1921, 1200)), 1);
-        assert_eq!(shrink_denominator((1, 1), (1, 1)), 8);
+        assert_eq!(shrink_denominator((1, 1), (1, 1)), 1);
     }
 
     #[test]

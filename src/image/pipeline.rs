@@ -12,6 +12,7 @@
 use super::decode::{self, DecodeError, Header};
 use super::encode;
 use super::geometry::{self, Placement, ResizeRequest};
+use super::jpeg;
 use super::options::{Format, ProcessOptions};
 use super::raster::Raster;
 use super::resize;
@@ -88,8 +89,27 @@ pub fn process(bytes: &[u8], opts: &ProcessOptions) -> Result<Encoded, Failure> 
 
 /// Decodes and applies every operation, returning the raster to encode.
 pub fn transform(bytes: &[u8], header: &Header, opts: &ProcessOptions) -> Result<Raster, Failure> {
-    let oriented = header.oriented_size(opts.auto_orient);
-    let plan = resize_request(opts).map(|req| geometry::plan(oriented, &req));
+    let swapped = opts.auto_orient && header.orientation >= 5;
+    let request = resize_request(opts);
+    let mut plan = request.map(|req| geometry::plan(header.oriented_size(opts.auto_orient), &req));
+    // JPEG shrink-on-load, decided as sharp decides it; sharp then plans the resize on
+    // the shrunk size, so do the same to get the same dimensions and sampling grid.
+    let denominator = match (header.format, plan) {
+        (Format::Jpeg, Some(p)) => {
+            let at_least = if swapped {
+                (p.scaled.1, p.scaled.0)
+            } else {
+                p.scaled
+            };
+            jpeg::shrink_denominator((header.width, header.height), at_least)
+        }
+        _ => 1,
+    };
+    if denominator > 1 {
+        let (w, h) = decode::shrunk_size(header, denominator);
+        let loaded = if swapped { (h, w) } else { (w, h) };
+        plan = request.map(|req| geometry::plan(loaded, &req));
+    }
     if let Some(plan) = &plan {
         let pixels = u64::from(plan.output.0) * u64::from(plan.output.1);
         if opts.limit_input_pixels.is_some_and(|limit| pixels > limit) {
@@ -102,18 +122,9 @@ pub fn transform(bytes: &[u8], header: &Header, opts: &ProcessOptions) -> Result
             ));
         }
     }
-    // Shrink-on-load may go down to the resampled size, in stored orientation.
-    let swapped = opts.auto_orient && header.orientation >= 5;
-    let at_least = plan.map(|p| {
-        if swapped {
-            (p.scaled.1, p.scaled.0)
-        } else {
-            p.scaled
-        }
-    });
     // Without alpha, a grey output can be decoded straight to grey.
     let grey_decode = opts.grayscale && !header.has_alpha;
-    let mut raster = decode::decode(bytes, header, at_least, grey_decode, opts.fail_on)?;
+    let mut raster = decode::decode(bytes, header, denominator, grey_decode, opts.fail_on)?;
     if opts.auto_orient {
         raster = raster.orient(header.orientation);
     }
@@ -151,11 +162,18 @@ fn apply_plan(
             let fy = f64::from(raster.height) / f64::from(sh);
             let (ow, oh) = plan.output;
             let (left, top) = plan.offset;
+            // Clamp: f64 rounding (100 * 8.72 = 872.0000000000001) must not push the
+            // window past the source edge.
+            let (src_w, src_h) = (f64::from(raster.width), f64::from(raster.height));
+            let (win_x, win_y) = (
+                (f64::from(left) * fx).min(src_w),
+                (f64::from(top) * fy).min(src_h),
+            );
             let window = (
-                f64::from(left) * fx,
-                f64::from(top) * fy,
-                f64::from(ow) * fx,
-                f64::from(oh) * fy,
+                win_x,
+                win_y,
+                (f64::from(ow) * fx).min(src_w - win_x),
+                (f64::from(oh) * fy).min(src_h - win_y),
             );
             resize::resize(raster, Some(window), ow, oh).map_err(resize_failed)
         }

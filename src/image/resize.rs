@@ -42,7 +42,18 @@ pub fn resize(
     let source =
         ImageRef::new(src.width, src.height, &src.data, pixel).map_err(|e| e.to_string())?;
     let mut target = Image::new(width, height, pixel);
-    let mut options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
+    // Like libvips: Lanczos3 when reducing, bicubic (Catmull-Rom) when enlarging.
+    let (src_w, src_h) = window.map_or(
+        (f64::from(src.width), f64::from(src.height)),
+        |(_, _, w, h)| (w, h),
+    );
+    let enlarging = f64::from(width) > src_w || f64::from(height) > src_h;
+    let filter = if enlarging {
+        FilterType::CatmullRom
+    } else {
+        FilterType::Lanczos3
+    };
+    let mut options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter));
     if let Some((left, top, w, h)) = window {
         options = options.crop(left, top, w, h);
     }
