@@ -66,7 +66,7 @@ export interface ImageInfo {
 }
 
 /** The outcome for one input of `processImages`, in input order. */
-export interface ImageResultJs {
+export interface ImageResult {
   originalPath: string
   /** The output file ('' when it could not be determined). */
   outputPath: string
@@ -122,8 +122,70 @@ export declare function processImage(input: Buffer | string, options?: ProcessOp
  */
 export declare function processImages(paths: string[], options?: ProcessOptions, hooks?: BatchHooks | undefined | null): Promise<ImageResult[]>
 
+/**
+ * The options of `processImages` and `processImage`, for TypeScript. At run time the
+ * options object is read key by key and validated by `crate::image::options::parse`,
+ * which also rejects unknown keys; this struct only declares the type.
+ */
+export interface ProcessOptions {
+  /**
+   * Target width in pixels (1..=65535). With only one of width/height, the other
+   * follows the aspect ratio.
+   */
+  width?: number
+  /** Target height in pixels (1..=65535). */
+  height?: number
+  /** How the image fits width x height, as in sharp. Default 'cover'. */
+  fit?: 'cover' | 'contain' | 'fill' | 'inside' | 'outside'
+  /** Crop (cover) or placement (contain) gravity. Default 'centre'. */
+  position?: 'centre' | 'center' | 'north' | 'northeast' | 'east' | 'southeast' | 'south' | 'southwest' | 'west' | 'northwest' | 'top' | 'right top' | 'right' | 'right bottom' | 'bottom' | 'left bottom' | 'left' | 'left top'
+  /**
+   * Fill for contain and for non-right-angle rotation: a CSS colour or
+   * `{ r, g, b, alpha }`. Default black.
+   */
+  background?: string | { r?: number; g?: number; b?: number; alpha?: number }
+  /** Never enlarge. Default false. */
+  withoutEnlargement?: boolean
+  /** Never reduce. Default false. */
+  withoutReduction?: boolean
+  /** Clockwise degrees, applied after the resize. Default 0. */
+  rotation?: number
+  /** Alias of `rotation`. */
+  rotate?: number
+  /** Apply the EXIF orientation first. Default true. */
+  autoOrient?: boolean
+  /** Mirror vertically (after rotation). */
+  flip?: boolean
+  /** Mirror horizontally (after rotation). */
+  flop?: boolean
+  /** Convert to grey (last step before encoding). */
+  grayscale?: boolean
+  /** Alias of `grayscale`. */
+  greyscale?: boolean
+  /** Output format. Default: the input's (PNG for BMP input). */
+  format?: 'jpeg' | 'jpg' | 'png' | 'webp' | 'avif' | 'gif' | 'tiff'
+  /** Encoder quality 1..=100 (JPEG, WebP, AVIF). Default 80 (AVIF 50). */
+  quality?: number
+  /** Lossless WebP. */
+  lossless?: boolean
+  /** Folder for outputs (processImages). Default: beside each input. */
+  outputDir?: string
+  /** Output name prefix (processImages). Default 'processed_'. */
+  prefix?: string
+  /** Output name suffix, before the extension (processImages). Default ''. */
+  suffix?: string
+  /** Replace existing outputs (processImages). Default false: ERR_OUTPUT_EXISTS. */
+  overwrite?: boolean
+  /** Most images in flight at once (processImages). Default: one per thread. */
+  concurrency?: number
+  /** Refuse inputs with more pixels; false or 0 for no limit. Default 268402689. */
+  limitInputPixels?: number | boolean
+  /** 'warning' (default) rejects truncated or corrupt data; 'none' decodes what it can. */
+  failOn?: 'none' | 'truncated' | 'error' | 'warning'
+}
+
 /** Where a batch stands. */
-export interface ProgressJs {
+export interface Progress {
   done: number
   total: number
   failed: number

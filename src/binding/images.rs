@@ -8,12 +8,13 @@ use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, ValueType};
 
-use super::task::PoolTask;
+use super::task::{start, Pending};
 use super::{cancel_flag_from, received, to_napi_error};
 use crate::error::{ErrorCode, Failure};
 use crate::image::batch::{self, ImageResult, Progress, Throttle};
 use crate::image::decode;
 use crate::image::options::{self, ProcessOptions};
+
 use crate::image::pipeline;
 use crate::validate::{invalid, Received};
 
@@ -33,7 +34,7 @@ pub struct ImageError {
 }
 
 /// The outcome for one input of `processImages`, in input order.
-#[napi(object)]
+#[napi(object, js_name = "ImageResult")]
 pub struct ImageResultJs {
     pub original_path: String,
     /// The output file ('' when it could not be determined).
@@ -71,7 +72,7 @@ impl From<ImageResult> for ImageResultJs {
 }
 
 /// Where a batch stands.
-#[napi(object)]
+#[napi(object, js_name = "Progress")]
 pub struct ProgressJs {
     pub done: u32,
     pub total: u32,
@@ -89,6 +90,72 @@ impl From<Progress> for ProgressJs {
             current_path: p.current_path,
         }
     }
+}
+
+/// The options of `processImages` and `processImage`, for TypeScript. At run time the
+/// options object is read key by key and validated by `crate::image::options::parse`,
+/// which also rejects unknown keys; this struct only declares the type.
+#[allow(dead_code)]
+#[napi(object, object_to_js = false, js_name = "ProcessOptions")]
+pub struct ProcessOptionsJs {
+    /// Target width in pixels (1..=65535). With only one of width/height, the other
+    /// follows the aspect ratio.
+    pub width: Option<u32>,
+    /// Target height in pixels (1..=65535).
+    pub height: Option<u32>,
+    /// How the image fits width x height, as in sharp. Default 'cover'.
+    #[napi(ts_type = "'cover' | 'contain' | 'fill' | 'inside' | 'outside'")]
+    pub fit: Option<String>,
+    /// Crop (cover) or placement (contain) gravity. Default 'centre'.
+    #[napi(
+        ts_type = "'centre' | 'center' | 'north' | 'northeast' | 'east' | 'southeast' | 'south' | 'southwest' | 'west' | 'northwest' | 'top' | 'right top' | 'right' | 'right bottom' | 'bottom' | 'left bottom' | 'left' | 'left top'"
+    )]
+    pub position: Option<String>,
+    /// Fill for contain and for non-right-angle rotation: a CSS colour or
+    /// `{ r, g, b, alpha }`. Default black.
+    #[napi(ts_type = "string | { r?: number; g?: number; b?: number; alpha?: number }")]
+    pub background: Option<Unknown<'static>>,
+    /// Never enlarge. Default false.
+    pub without_enlargement: Option<bool>,
+    /// Never reduce. Default false.
+    pub without_reduction: Option<bool>,
+    /// Clockwise degrees, applied after the resize. Default 0.
+    pub rotation: Option<f64>,
+    /// Alias of `rotation`.
+    pub rotate: Option<f64>,
+    /// Apply the EXIF orientation first. Default true.
+    pub auto_orient: Option<bool>,
+    /// Mirror vertically (after rotation).
+    pub flip: Option<bool>,
+    /// Mirror horizontally (after rotation).
+    pub flop: Option<bool>,
+    /// Convert to grey (last step before encoding).
+    pub grayscale: Option<bool>,
+    /// Alias of `grayscale`.
+    pub greyscale: Option<bool>,
+    /// Output format. Default: the input's (PNG for BMP input).
+    #[napi(ts_type = "'jpeg' | 'jpg' | 'png' | 'webp' | 'avif' | 'gif' | 'tiff'")]
+    pub format: Option<String>,
+    /// Encoder quality 1..=100 (JPEG, WebP, AVIF). Default 80 (AVIF 50).
+    pub quality: Option<u32>,
+    /// Lossless WebP.
+    pub lossless: Option<bool>,
+    /// Folder for outputs (processImages). Default: beside each input.
+    pub output_dir: Option<String>,
+    /// Output name prefix (processImages). Default 'processed_'.
+    pub prefix: Option<String>,
+    /// Output name suffix, before the extension (processImages). Default ''.
+    pub suffix: Option<String>,
+    /// Replace existing outputs (processImages). Default false: ERR_OUTPUT_EXISTS.
+    pub overwrite: Option<bool>,
+    /// Most images in flight at once (processImages). Default: one per thread.
+    pub concurrency: Option<u32>,
+    /// Refuse inputs with more pixels; false or 0 for no limit. Default 268402689.
+    #[napi(ts_type = "number | boolean")]
+    pub limit_input_pixels: Option<Unknown<'static>>,
+    /// 'warning' (default) rejects truncated or corrupt data; 'none' decodes what it can.
+    #[napi(ts_type = "'none' | 'truncated' | 'error' | 'warning'")]
+    pub fail_on: Option<String>,
 }
 
 /// Describes a JS value one level deep: objects list their own properties.
@@ -213,17 +280,17 @@ impl ProgressSink {
 /// input, in input order. A bad file gets `success: false` and an `error`; only bad
 /// options (`ERR_INVALID_OPTION`) or an abort (`ERR_ABORTED`) reject the promise.
 #[napi(ts_return_type = "Promise<ImageResult[]>")]
-pub fn process_images(
-    env: Env,
+pub fn process_images<'env>(
+    env: &'env Env,
     #[napi(ts_arg_type = "string[]")] paths: Unknown,
     #[napi(ts_arg_type = "ProcessOptions")] options: Option<Unknown>,
     hooks: Option<BatchHooks>,
-) -> Result<AsyncTask<PoolTask<Vec<ImageResult>, Vec<ImageResultJs>>>> {
+) -> Result<Pending<'env, Vec<ImageResult>, Vec<ImageResultJs>>> {
     let work = (|| {
         let paths = parse_paths(&paths)?;
-        let opts = parse_options(&env, options)?;
+        let opts = parse_options(env, options)?;
         let (signal, on_progress) = hooks.map_or((None, None), |h| (h.signal, h.on_progress));
-        let cancel = cancel_flag_from(&env, signal)
+        let cancel = cancel_flag_from(env, signal)
             .map_err(|e| Failure::new(ErrorCode::InvalidOption, e.reason))?;
         let sink = match on_progress {
             Some(f) if f.get_type().ok() == Some(ValueType::Function) => {
@@ -253,9 +320,9 @@ pub fn process_images(
             results
         }) as _)
     })();
-    Ok(PoolTask::new(work, |results| {
+    start(env, work, |results| {
         results.into_iter().map(ImageResultJs::from).collect()
-    }))
+    })
 }
 
 /// Image bytes or a file path.
@@ -300,16 +367,16 @@ pub struct OutputInfo {
 /// that `outputDir`, `prefix`, `suffix` and `overwrite` do not apply. Failures reject
 /// with a coded error.
 #[napi(ts_return_type = "Promise<ProcessedImage>")]
-pub fn process_image(
-    env: Env,
+pub fn process_image<'env>(
+    env: &'env Env,
     input: Either<Buffer, String>,
     #[napi(ts_arg_type = "ProcessOptions")] options: Option<Unknown>,
-) -> Result<AsyncTask<PoolTask<pipeline::Encoded, ProcessedImage>>> {
-    let work = parse_options(&env, options).map(|opts| {
+) -> Result<Pending<'env, pipeline::Encoded, ProcessedImage>> {
+    let work = parse_options(env, options).map(|opts| {
         let read = input_bytes(input);
         Box::new(move || pipeline::process(&read()?, &opts)) as _
     });
-    Ok(PoolTask::new(work, |out| ProcessedImage {
+    start(env, work, |out| ProcessedImage {
         info: OutputInfo {
             format: out.format.name().to_owned(),
             width: out.width,
@@ -318,7 +385,7 @@ pub fn process_image(
             size: out.data.len() as u32,
         },
         data: out.data.into(),
-    }))
+    })
 }
 
 /// What the header of an image says.
@@ -339,15 +406,16 @@ pub struct ImageInfo {
 
 /// Reads an image's header without decoding its pixels.
 #[napi(ts_return_type = "Promise<ImageInfo>")]
-pub fn metadata(
+pub fn metadata<'env>(
+    env: &'env Env,
     input: Either<Buffer, String>,
-) -> Result<AsyncTask<PoolTask<(decode::Header, usize), ImageInfo>>> {
+) -> Result<Pending<'env, (decode::Header, usize), ImageInfo>> {
     let read = input_bytes(input);
     let work = Ok(Box::new(move || {
         let bytes = read()?;
         Ok((decode::probe(&bytes)?, bytes.len()))
     }) as _);
-    Ok(PoolTask::new(work, |(h, size)| ImageInfo {
+    start(env, work, |(h, size)| ImageInfo {
         format: h.format.name().to_owned(),
         width: h.width,
         height: h.height,
@@ -355,7 +423,7 @@ pub fn metadata(
         has_alpha: h.has_alpha,
         orientation: u32::from(h.orientation),
         size: size as f64,
-    }))
+    })
 }
 
 /// Sets the number of threads of the shared pool (calls already running keep theirs).

@@ -3,7 +3,7 @@
 use napi::bindgen_prelude::*;
 use napi::Env;
 
-use super::task::{run_on_pool, PoolTask};
+use super::task::{run_on_pool, start, Pending};
 use super::{cancel_flag_from, received, to_napi_error};
 use crate::error::Failure;
 use crate::primes::{self, PrimesError, MAX_COUNT_LIMIT, MAX_LIST_LIMIT};
@@ -29,17 +29,17 @@ fn failure(err: PrimesError) -> Failure {
 /// All primes `p < max` (ascending) as a `Uint32Array`, computed by a parallel
 /// segmented sieve on every core, off the JS thread. `0 <= max <= 2**32`.
 #[napi(ts_return_type = "Promise<Uint32Array>")]
-pub fn calculate_primes(
-    env: Env,
+pub fn calculate_primes<'env>(
+    env: &'env Env,
     #[napi(ts_arg_type = "number")] max: Unknown,
     hooks: Option<PrimesHooks>,
-) -> Result<AsyncTask<PoolTask<Vec<u32>, Uint32Array>>> {
+) -> Result<Pending<'env, Vec<u32>, Uint32Array>> {
     let work = integer_in_range("max", &received(&max), 0, MAX_LIST_LIMIT).and_then(|max| {
-        let cancel = cancel_flag_from(&env, hooks.and_then(|h| h.signal))
+        let cancel = cancel_flag_from(env, hooks.and_then(|h| h.signal))
             .map_err(|e| Failure::internal(e.reason))?;
         Ok(Box::new(move || primes::primes_below(max, &cancel).map_err(failure)) as _)
     });
-    Ok(PoolTask::new(work, Uint32Array::new))
+    start(env, work, Uint32Array::new)
 }
 
 /// The blocking twin of `calculatePrimes`, for scripts: it still uses every core, but
@@ -60,15 +60,15 @@ pub fn calculate_primes_sync(
 /// The number of primes `p < max`, without listing them. `0 <= max <= 2**53`; large
 /// values take long (about a second per 1e10 on two cores) but can be aborted.
 #[napi(ts_return_type = "Promise<number>")]
-pub fn count_primes(
-    env: Env,
+pub fn count_primes<'env>(
+    env: &'env Env,
     #[napi(ts_arg_type = "number")] max: Unknown,
     hooks: Option<PrimesHooks>,
-) -> Result<AsyncTask<PoolTask<u64, f64>>> {
+) -> Result<Pending<'env, u64, f64>> {
     let work = integer_in_range("max", &received(&max), 0, MAX_COUNT_LIMIT).and_then(|max| {
-        let cancel = cancel_flag_from(&env, hooks.and_then(|h| h.signal))
+        let cancel = cancel_flag_from(env, hooks.and_then(|h| h.signal))
             .map_err(|e| Failure::internal(e.reason))?;
         Ok(Box::new(move || primes::count_below(max, &cancel).map_err(failure)) as _)
     });
-    Ok(PoolTask::new(work, |n| n as f64))
+    start(env, work, |n| n as f64)
 }

@@ -2,7 +2,7 @@
 //! libuv worker, with panics caught, and reject with a coded JS error.
 
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::Once;
+use std::sync::{Once, OnceLock};
 
 use napi::bindgen_prelude::*;
 use napi::{Env, Task};
@@ -11,6 +11,66 @@ use crate::error::Failure;
 use crate::pool;
 
 type Work<O> = Box<dyn FnOnce() -> std::result::Result<O, Failure> + Send>;
+
+/// Where a call's work starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dispatch {
+    /// Straight onto the rayon pool; the promise is settled through a threadsafe
+    /// deferred. No libuv thread is held, so `fs`, `dns` and `zlib` never wait behind
+    /// corepool. The default.
+    Rayon,
+    /// Through an `AsyncTask`: a libuv worker blocks in `ThreadPool::install` until
+    /// the work is done, as sharp does. Kept (`COREPOOL_DISPATCH=libuv`) to measure
+    /// the difference.
+    Libuv,
+}
+
+/// The dispatch mode, read once from `COREPOOL_DISPATCH`.
+pub fn dispatch() -> Dispatch {
+    static MODE: OnceLock<Dispatch> = OnceLock::new();
+    *MODE.get_or_init(|| match std::env::var("COREPOOL_DISPATCH").as_deref() {
+        Ok("libuv") => Dispatch::Libuv,
+        _ => Dispatch::Rayon,
+    })
+}
+
+/// What every async API returns: a promise from either dispatch mode.
+pub type Pending<'env, O, J> = Either<AsyncTask<PoolTask<O, J>>, Object<'env>>;
+
+type Resolver<J> = Box<dyn FnOnce(Env) -> Result<J> + Send>;
+
+/// Starts `work` and returns its promise, which resolves with `to_js(output)` or
+/// rejects with the coded error. Validation failures (`work` is `Err`) reject too.
+pub fn start<'env, O, J>(
+    env: &'env Env,
+    work: std::result::Result<Work<O>, Failure>,
+    to_js: fn(O) -> J,
+) -> Result<Pending<'env, O, J>>
+where
+    O: Send + 'static,
+    J: ToNapiValue + TypeName + 'static,
+{
+    if dispatch() == Dispatch::Libuv {
+        return Ok(Either::A(PoolTask::new(work, to_js)));
+    }
+    let (deferred, promise) = env.create_deferred::<J, Resolver<J>>()?;
+    let settle = move |outcome: std::result::Result<O, Failure>| {
+        deferred.resolve(Box::new(move |env: Env| match outcome {
+            Ok(output) => Ok(to_js(output)),
+            Err(failure) => Err(super::to_napi_error(&env, failure)),
+        }))
+    };
+    match work {
+        Err(failure) => settle(Err(failure)),
+        Ok(work) => match pool::pool() {
+            Ok(pool) => pool.spawn(move || settle(run_on_pool(work))),
+            Err(e) => settle(Err(Failure::internal(format!(
+                "cannot start the thread pool: {e}"
+            )))),
+        },
+    }
+    Ok(Either::B(promise))
+}
 
 /// Work to run off the JS thread, or the validation failure it was refused with (a
 /// refused call still returns a promise, which then rejects).

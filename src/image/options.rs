@@ -146,7 +146,7 @@ impl Default for ProcessOptions {
 }
 
 /// The keys `parse` accepts.
-pub const KEYS: [&str; 23] = [
+pub const KEYS: [&str; 24] = [
     "width",
     "height",
     "fit",
@@ -170,6 +170,7 @@ pub const KEYS: [&str; 23] = [
     "overwrite",
     "concurrency",
     "limitInputPixels",
+    "failOn",
 ];
 
 /// A file-name part (`prefix`, `suffix`): no path separators, no NUL, short.
@@ -276,7 +277,7 @@ pub fn parse(received: Option<&Received>) -> Result<ProcessOptions, Failure> {
                     class: crate::error::ErrorClass::TypeError,
                     code: crate::error::ErrorCode::InvalidOption,
                     message: format!(
-                        "Unknown option '{other}'; expected one of {}, 'failOn'",
+                        "Unknown option '{other}'; expected one of {}",
                         crate::validate::quoted_list(&KEYS)
                     ),
                 })

@@ -1,0 +1,560 @@
+#!/usr/bin/env node
+'use strict'
+
+// The corepool command line: `corepool resize ...` and `corepool primes ...`.
+//
+// Exit codes: 0 success, 1 at least one file failed, 2 bad usage or an invalid
+// option (ERR_INVALID_OPTION), 130 interrupted (Ctrl-C).
+//
+// Option values are handed to corepool as given (numbers converted when they look
+// like numbers) and corepool validates them, so the messages here are the same
+// ones the JS API gives.
+
+const fs = require('node:fs')
+const path = require('node:path')
+const { Command, CommanderError } = require('commander')
+const cliProgress = require('cli-progress')
+const corepool = require('../index.js')
+const { version } = require('../package.json')
+
+const EXIT_FAILED = 1
+const EXIT_USAGE = 2
+const EXIT_INTERRUPTED = 130
+
+/** Thrown for a usage problem found by this file (not by commander or corepool). */
+class UsageError extends Error {}
+
+// ---------------------------------------------------------------------------
+// Small helpers
+// ---------------------------------------------------------------------------
+
+/**
+ * A numeric-looking argument becomes a number; anything else stays a string, so
+ * corepool's validation names the value exactly as typed ("received 'abc' of type
+ * string" rather than "received NaN").
+ */
+function numberish(value) {
+  const trimmed = String(value).trim()
+  if (trimmed === '') return value
+  const n = Number(trimmed)
+  return Number.isNaN(n) ? value : n
+}
+
+function formatBytes(n) {
+  if (!Number.isFinite(n) || n < 0) return '-'
+  if (n < 1024) return `${n} B`
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`
+  return `${(n / 1024 / 1024).toFixed(2)} MiB`
+}
+
+function formatMs(ms) {
+  if (!Number.isFinite(ms)) return '-'
+  return ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : Math.round(ms).toString()
+}
+
+/** Prints rows as a left/right aligned text table. */
+function printTable(out, header, rows, rightAligned) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)))
+  const line = (cells) =>
+    cells
+      .map((c, i) => (rightAligned.has(i) ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i])))
+      .join('  ')
+      .trimEnd()
+  out.write(line(header) + '\n')
+  out.write(widths.map((w) => '-'.repeat(w)).join('  ') + '\n')
+  for (const row of rows) out.write(line(row) + '\n')
+}
+
+/** A corepool error code, if `err` carries one. */
+const codeOf = (err) => (err && typeof err.code === 'string' ? err.code : undefined)
+
+/** Aborts `controller` on the first Ctrl-C; a second Ctrl-C kills the process. */
+function abortOnSigint(controller) {
+  const onSigint = () => {
+    process.stderr.write('\ncorepool: interrupted, stopping (press Ctrl-C again to force)\n')
+    controller.abort()
+  }
+  process.once('SIGINT', onSigint)
+  return () => process.removeListener('SIGINT', onSigint)
+}
+
+// ---------------------------------------------------------------------------
+// Globs: `*`, `?`, `[...]`, `{a,b}` within one path segment and `**` across
+// segments. No dependency; the shell usually expands them already, this is for
+// quoted patterns and for shells that do not (Windows cmd).
+// ---------------------------------------------------------------------------
+
+const MAGIC = /[*?[{]/
+
+const hasMagic = (pattern) => MAGIC.test(pattern)
+
+/** One path segment pattern as an anchored RegExp. */
+function segmentRegExp(segment) {
+  let re = ''
+  let inBraces = false
+  for (let i = 0; i < segment.length; i++) {
+    const c = segment[i]
+    if (c === '\\' && i + 1 < segment.length) {
+      re += escapeRegExp(segment[++i])
+    } else if (c === '*') {
+      re += '[^/]*'
+    } else if (c === '?') {
+      re += '[^/]'
+    } else if (c === '[') {
+      const close = segment.indexOf(']', i + 2)
+      if (close === -1) {
+        re += '\\['
+      } else {
+        let body = segment.slice(i + 1, close)
+        if (body[0] === '!' || body[0] === '^') body = '^' + body.slice(1)
+        re += '[' + body.replace(/\\/g, '\\\\') + ']'
+        i = close
+      }
+    } else if (c === '{' && !inBraces && segment.indexOf('}', i) !== -1) {
+      inBraces = true
+      re += '(?:'
+    } else if (c === '}' && inBraces) {
+      inBraces = false
+      re += ')'
+    } else if (c === ',' && inBraces) {
+      re += '|'
+    } else {
+      re += escapeRegExp(c)
+    }
+  }
+  // Like the shell, a wildcard does not match a leading dot.
+  const dotOk = segment.startsWith('.')
+  return new RegExp('^' + (dotOk ? '' : '(?!\\.)') + re + '$')
+}
+
+function escapeRegExp(s) {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+}
+
+function readDir(dir) {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true })
+  } catch {
+    return []
+  }
+}
+
+function isDirEntry(dir, entry) {
+  if (entry.isDirectory()) return true
+  if (!entry.isSymbolicLink()) return false
+  try {
+    return fs.statSync(path.join(dir, entry.name)).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+function isFileEntry(dir, entry) {
+  if (entry.isFile()) return true
+  if (!entry.isSymbolicLink()) return false
+  try {
+    return fs.statSync(path.join(dir, entry.name)).isFile()
+  } catch {
+    return false
+  }
+}
+
+/** Expands one pattern into the sorted list of files it matches. */
+function expandGlob(pattern) {
+  const normalized = pattern.split(path.sep).join('/')
+  const segments = normalized.split('/')
+  // The literal prefix (no wildcards) is where the walk starts.
+  let firstMagic = segments.findIndex(hasMagic)
+  const base = segments.slice(0, firstMagic).join('/') || (normalized.startsWith('/') ? '/' : '.')
+  const rest = segments.slice(firstMagic).filter((s) => s !== '')
+  const matchers = rest.map((s) => (s === '**' ? '**' : segmentRegExp(s)))
+  const found = new Set()
+
+  const walk = (dir, i, seen) => {
+    const matcher = matchers[i]
+    const last = i === matchers.length - 1
+    if (matcher === '**') {
+      if (last) {
+        // A trailing `**` matches every file below.
+        walkAll(dir, seen)
+        return
+      }
+      walk(dir, i + 1, seen)
+      for (const entry of readDir(dir)) {
+        if (entry.name.startsWith('.') || !isDirEntry(dir, entry)) continue
+        const sub = path.join(dir, entry.name)
+        const real = safeRealpath(sub)
+        if (seen.has(real)) continue // symlink loop
+        walk(sub, i, new Set(seen).add(real))
+      }
+      return
+    }
+    for (const entry of readDir(dir)) {
+      if (!matcher.test(entry.name)) continue
+      if (last) {
+        if (isFileEntry(dir, entry)) found.add(joinRel(dir, entry.name))
+      } else if (isDirEntry(dir, entry)) {
+        walk(path.join(dir, entry.name), i + 1, seen)
+      }
+    }
+  }
+  const walkAll = (dir, seen) => {
+    for (const entry of readDir(dir)) {
+      if (entry.name.startsWith('.')) continue
+      if (isFileEntry(dir, entry)) {
+        found.add(joinRel(dir, entry.name))
+      } else if (isDirEntry(dir, entry)) {
+        const sub = path.join(dir, entry.name)
+        const real = safeRealpath(sub)
+        if (!seen.has(real)) walkAll(sub, new Set(seen).add(real))
+      }
+    }
+  }
+  // Keep the user's spelling of the base: `photos/*.jpg` gives `photos/a.jpg`.
+  const joinRel = (dir, name) => (dir === '.' && base === '.' ? name : path.join(dir, name))
+
+  walk(base, 0, new Set([safeRealpath(base)]))
+  return [...found].sort()
+}
+
+function safeRealpath(p) {
+  try {
+    return fs.realpathSync(p)
+  } catch {
+    return p
+  }
+}
+
+/**
+ * Expands every argument; an argument without wildcards is kept as is (corepool
+ * reports a missing one as ERR_INPUT_NOT_FOUND), and so is a pattern that matches
+ * nothing, so it shows up as a failed file rather than silently vanishing.
+ */
+function expandInputs(args) {
+  const files = []
+  const seen = new Set()
+  for (const arg of args) {
+    const matches = hasMagic(arg) && !fs.existsSync(arg) ? expandGlob(arg) : [arg]
+    if (matches.length === 0) {
+      process.stderr.write(`corepool: warning: no files match '${arg}'\n`)
+      matches.push(arg)
+    }
+    for (const file of matches) {
+      if (!seen.has(file)) {
+        seen.add(file)
+        files.push(file)
+      }
+    }
+  }
+  return files
+}
+
+// ---------------------------------------------------------------------------
+// resize
+// ---------------------------------------------------------------------------
+
+/** Builds the corepool options from the parsed command-line options. */
+function resizeOptions(opts) {
+  const o = {}
+  if (opts.width !== undefined) o.width = numberish(opts.width)
+  if (opts.height !== undefined) o.height = numberish(opts.height)
+  if (opts.fit !== undefined) o.fit = opts.fit
+  if (opts.position !== undefined) o.position = opts.position
+  if (opts.background !== undefined) o.background = opts.background
+  if (opts.withoutEnlargement) o.withoutEnlargement = true
+  if (opts.withoutReduction) o.withoutReduction = true
+  if (opts.rotate !== undefined) o.rotation = numberish(opts.rotate)
+  if (opts.autoOrient === false) o.autoOrient = false
+  if (opts.flip) o.flip = true
+  if (opts.flop) o.flop = true
+  if (opts.grayscale) o.grayscale = true
+  if (opts.format !== undefined) o.format = opts.format
+  if (opts.quality !== undefined) o.quality = numberish(opts.quality)
+  if (opts.lossless) o.lossless = true
+  if (opts.out !== undefined) o.outputDir = opts.out
+  if (opts.prefix !== undefined) o.prefix = opts.prefix
+  if (opts.suffix !== undefined) o.suffix = opts.suffix
+  if (opts.overwrite) o.overwrite = true
+  if (opts.concurrency !== undefined) o.concurrency = numberish(opts.concurrency)
+  return o
+}
+
+function applyThreads(threads) {
+  if (threads !== undefined) corepool.setConcurrency(numberish(threads))
+}
+
+async function runResize(inputs, opts) {
+  applyThreads(opts.threads)
+  const files = expandInputs(inputs)
+  if (files.length === 0) throw new UsageError('no input files')
+  const options = resizeOptions(opts)
+  // An empty batch validates the options (ERR_INVALID_OPTION) without doing any
+  // work, so a bad option does not leave an empty --out directory behind.
+  await corepool.processImages([], options)
+  if (opts.out !== undefined && opts.out !== '') {
+    fs.mkdirSync(opts.out, { recursive: true })
+  }
+
+  const useBar = opts.progress !== false && Boolean(process.stderr.isTTY)
+  let bar = null
+  if (useBar) {
+    bar = new cliProgress.SingleBar(
+      {
+        stream: process.stderr,
+        format: 'resize |{bar}| {percentage}% | {value}/{total} | {failed} failed | {file}',
+        hideCursor: true,
+        clearOnComplete: true,
+        etaBuffer: 20,
+      },
+      cliProgress.Presets.shades_classic,
+    )
+    bar.start(files.length, 0, { failed: 0, file: '' })
+  }
+
+  const controller = new AbortController()
+  const stopListening = abortOnSigint(controller)
+  const started = process.hrtime.bigint()
+  let results
+  try {
+    results = await corepool.processImages(files, options, {
+      signal: controller.signal,
+      onProgress: bar
+        ? (p) =>
+            bar.update(p.done, {
+              failed: p.failed,
+              file: path.basename(p.currentPath),
+            })
+        : undefined,
+    })
+  } finally {
+    stopListening()
+    if (bar) bar.stop()
+  }
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6
+
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(results, null, 2) + '\n')
+  } else {
+    printResizeSummary(results, wallMs, options)
+  }
+  return results.some((r) => !r.success) ? EXIT_FAILED : 0
+}
+
+function printResizeSummary(results, wallMs, options) {
+  const out = process.stdout
+  const rows = results.map((r) => [
+    r.originalPath,
+    r.success ? `${r.width}x${r.height}` : '-',
+    r.success ? r.format : '-',
+    r.success ? formatBytes(r.processedSize) : '-',
+    formatMs(r.durationMs),
+    r.success ? 'ok' : r.error ? r.error.code : 'failed',
+  ])
+  printTable(out, ['file', 'dims', 'format', 'size', 'ms', 'status'], rows, new Set([3, 4]))
+
+  const failed = results.filter((r) => !r.success)
+  if (failed.length > 0) {
+    out.write('\nerrors:\n')
+    for (const r of failed) {
+      const e = r.error || { code: 'ERR_INTERNAL', message: 'no error reported' }
+      out.write(`  ${r.originalPath}: ${e.code}: ${e.message}\n`)
+    }
+  }
+  const ok = results.length - failed.length
+  const bytes = results.reduce((sum, r) => sum + (r.success ? r.processedSize : 0), 0)
+  const rate = wallMs > 0 ? (ok / (wallMs / 1000)).toFixed(1) : '-'
+  const where = options.outputDir ? ` to ${options.outputDir}` : ''
+  out.write(
+    `\n${ok}/${results.length} written${where}, ${failed.length} failed, ` +
+      `${formatBytes(bytes)} in ${formatMs(wallMs)} ms (${rate} images/s, ` +
+      `${corepool.getConcurrency()} threads)\n`,
+  )
+}
+
+// ---------------------------------------------------------------------------
+// primes
+// ---------------------------------------------------------------------------
+
+async function runPrimes(maxArg, opts) {
+  applyThreads(opts.threads)
+  const max = numberish(maxArg)
+  const show = numberish(opts.show)
+  if (!Number.isInteger(show) || show < 0) {
+    throw new UsageError(`--show expects a non-negative integer but received '${opts.show}'`)
+  }
+  const controller = new AbortController()
+  const stopListening = abortOnSigint(controller)
+  const started = process.hrtime.bigint()
+  try {
+    if (opts.count) {
+      const count = await corepool.countPrimes(max, { signal: controller.signal })
+      process.stdout.write(`${count}\n`)
+      reportTime(started)
+      return 0
+    }
+    const primes = await corepool.calculatePrimes(max, { signal: controller.signal })
+    reportTime(started)
+    if (opts.all) {
+      writeAll(primes)
+      return 0
+    }
+    const out = process.stdout
+    out.write(`${primes.length} primes below ${max}\n`)
+    if (primes.length === 0) return 0
+    if (primes.length <= 2 * show) {
+      out.write(`${Array.from(primes).join(', ')}\n`)
+    } else if (show > 0) {
+      out.write(`first ${show}: ${Array.from(primes.subarray(0, show)).join(', ')}\n`)
+      out.write(`last ${show}:  ${Array.from(primes.subarray(primes.length - show)).join(', ')}\n`)
+    }
+    return 0
+  } finally {
+    stopListening()
+  }
+}
+
+/** The elapsed time, on stderr and only for a person at a terminal. */
+function reportTime(started) {
+  if (!process.stderr.isTTY) return
+  const ms = Number(process.hrtime.bigint() - started) / 1e6
+  process.stderr.write(`(${formatMs(ms)} ms on ${corepool.getConcurrency()} threads)\n`)
+}
+
+/** Writes every prime, one per line, in chunks (there can be hundreds of millions). */
+function writeAll(primes) {
+  const CHUNK = 1 << 16
+  for (let i = 0; i < primes.length; i += CHUNK) {
+    const part = primes.subarray(i, Math.min(i + CHUNK, primes.length))
+    fs.writeSync(1, part.join('\n') + '\n')
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Program
+// ---------------------------------------------------------------------------
+
+function buildProgram() {
+  const program = new Command()
+  program
+    .name('corepool')
+    .description(
+      'Use every CPU core from the command line: parallel image resizing and prime sieving (Rust, no worker_threads).',
+    )
+    .version(version, '-V, --version', 'print the corepool version')
+    .helpOption('-h, --help', 'show help')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ corepool resize 'photos/**/*.jpg' --width 800 --height 600 --fit contain --out thumbs
+  $ corepool resize a.png b.png --width 320 --format webp --quality 80 --out web
+  $ corepool primes 1e9 --count
+  $ corepool help resize
+
+Exit codes: 0 ok, 1 some file failed, 2 bad usage or invalid option, 130 interrupted.`,
+    )
+
+  program
+    .command('resize')
+    .description(
+      'Resize, rotate and convert images on every core (sharp-compatible resize semantics). ' +
+        'Outputs go to --out (created if missing), or next to each input, named <prefix><name><suffix>.<ext>.',
+    )
+    .argument('<files...>', "input files or glob patterns (quote them: 'photos/**/*.jpg'; * ? [ab] {jpg,png} **)")
+    .option('-w, --width <px>', 'output width in pixels (1-65535)')
+    .option('-H, --height <px>', 'output height in pixels (1-65535)')
+    .option('--fit <fit>', 'how the image fits width x height: cover, contain, fill, inside, outside (default: cover)')
+    .option(
+      '--position <pos>',
+      'crop/placement for cover and contain: centre, north, northeast, east, southeast, south, southwest, west, northwest, top, right, bottom, left, ... (default: centre)',
+    )
+    .option('--background <colour>', "fill for contain and non-right-angle rotations: CSS colour, e.g. '#ffffff', 'rgba(0,0,0,0.5)', white (default: black)")
+    .option('--without-enlargement', 'do not enlarge images smaller than width x height')
+    .option('--without-reduction', 'do not shrink images larger than width x height')
+    .option('-r, --rotate <deg>', 'rotate clockwise by this many degrees (after the resize: --width/--height are the size before rotating)')
+    .option('--no-auto-orient', 'ignore the EXIF orientation tag')
+    .option('--flip', 'mirror vertically (top to bottom)')
+    .option('--flop', 'mirror horizontally (left to right)')
+    .option('-g, --grayscale', 'convert to grayscale')
+    .option('-f, --format <fmt>', 'output format: jpeg, png, webp, avif, gif, tiff (default: same as input; PNG for BMP)')
+    .option('-q, --quality <n>', 'encoder quality 1-100 (default: 80 for jpeg, webp, avif)')
+    .option('--lossless', 'lossless WebP/AVIF')
+    .option('-o, --out <dir>', 'output directory, created if missing (default: next to each input)')
+    .option('--prefix <p>', "output file-name prefix (default: 'processed_')")
+    .option('--suffix <s>', "output file-name suffix, before the extension (default: '')")
+    .option('--overwrite', 'replace existing output files (default: fail those files with ERR_OUTPUT_EXISTS)')
+    .option('-c, --concurrency <n>', 'most images in flight at once (default: one per thread)')
+    .option('--threads <n>', 'size of the thread pool (default: number of cores, or $COREPOOL_THREADS)')
+    .option('--no-progress', 'no progress bar (it is only shown when stderr is a terminal)')
+    .option('--json', 'print the results as JSON instead of a table')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ corepool resize photos/*.jpg --width 800 --height 600 --fit contain --rotate 90 --grayscale --out out
+  $ corepool resize 'shots/**/*.{jpg,png}' -w 320 -f webp -q 75 -o thumbs --suffix _320
+  $ corepool resize big.tiff --width 2000 --without-enlargement --format jpeg --overwrite -o .
+
+Prints one line per file (dims, size, time, status or error code) and totals.
+Exit codes: 0 all files written, 1 at least one file failed, 2 invalid option or usage, 130 interrupted.`,
+    )
+    .action(async (files, opts) => {
+      process.exitCode = await runResize(files, opts)
+    })
+
+  program
+    .command('primes')
+    .description('List or count the primes below <max> with a parallel segmented sieve. Ctrl-C aborts.')
+    .argument('<max>', 'upper bound, exclusive (up to 2**32 when listing, 2**53 with --count); 1e9 notation is fine')
+    .option('--count', 'only print the number of primes below <max> (faster, no list kept in memory)')
+    .option('--show <n>', 'how many of the first and last primes to print', 10)
+    .option('--all', 'print every prime, one per line')
+    .option('--threads <n>', 'size of the thread pool (default: number of cores, or $COREPOOL_THREADS)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ corepool primes 100            # 25 primes below 100, first and last 10
+  $ corepool primes 1e9 --count    # 50847534
+  $ corepool primes 1000 --all > primes.txt
+
+Exit codes: 0 ok, 2 invalid <max>, 130 interrupted.`,
+    )
+    .action(async (max, opts) => {
+      process.exitCode = await runPrimes(max, opts)
+    })
+
+  return program
+}
+
+async function main(argv) {
+  const program = buildProgram()
+  try {
+    await program.parseAsync(argv)
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here with exit code 0; usage errors were printed.
+      process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE
+      return
+    }
+    const code = codeOf(err)
+    if (err instanceof UsageError || code === 'ERR_INVALID_OPTION') {
+      process.stderr.write(`corepool: ${err.message}\n`)
+      process.exitCode = EXIT_USAGE
+    } else if (code === 'ERR_ABORTED') {
+      process.stderr.write('corepool: aborted\n')
+      process.exitCode = EXIT_INTERRUPTED
+    } else {
+      process.stderr.write(`corepool: ${code ? code + ': ' : ''}${err && err.message ? err.message : err}\n`)
+      process.exitCode = EXIT_FAILED
+    }
+  }
+}
+
+if (require.main === module) {
+  main(process.argv)
+}
+
+module.exports = { main, expandGlob, segmentRegExp }
