@@ -197,9 +197,10 @@ pub fn decode(
     let format = header.format;
     let image_format =
         image_format(format).ok_or_else(|| DecodeError::Unsupported(format.name().into()))?;
-    let decoder = reader(bytes, image_format)
+    let mut decoder = reader(bytes, image_format)
         .into_decoder()
         .map_err(|e| from_image_error(format, e))?;
+    let profile = decoder.icc_profile().ok().flatten();
     let image = DynamicImage::from_decoder(decoder).map_err(|e| from_image_error(format, e))?;
     let (width, height) = (image.width(), image.height());
     let (channels, data) = match image {
@@ -214,12 +215,16 @@ pub fn decode(
         other if other.color().has_color() => (3, other.to_rgb8().into_raw()),
         other => (1, other.to_luma8().into_raw()),
     };
-    Raster::new(width, height, channels, data).ok_or_else(|| {
+    let mut raster = Raster::new(width, height, channels, data).ok_or_else(|| {
         DecodeError::Corrupt(format!(
             "{}: decoded size does not match the header",
             format.name()
         ))
-    })
+    })?;
+    if let Some(profile) = profile {
+        super::icc::convert_to_srgb(&mut raster, &profile);
+    }
+    Ok(raster)
 }
 
 #[cfg(test)]

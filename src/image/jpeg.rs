@@ -16,6 +16,7 @@ use mozjpeg_sys::{jpeg_common_struct, jpeg_error_mgr, jpeg_std_error};
 
 use super::decode::DecodeError;
 use super::exif;
+use super::icc;
 use super::raster::Raster;
 
 /// The payload our libjpeg error handlers unwind with.
@@ -173,8 +174,15 @@ pub fn decode(
     grey: bool,
     strict: bool,
 ) -> Result<Raster, DecodeError> {
-    let (width, height, channels, data, cmyk) = guard(|| {
-        let mut d = Decompress::with_err(error_mgr(strict)).from_mem(bytes)?;
+    let (width, height, channels, data, cmyk, profile) = guard(|| {
+        let mut d = Decompress::with_err(error_mgr(strict))
+            .with_markers(&[Marker::APP(2)])
+            .from_mem(bytes)?;
+        let profile = icc::from_jpeg_app2(
+            d.markers()
+                .filter(|m| m.marker == Marker::APP(2))
+                .map(|m| m.data),
+        );
         d.scale(8 / denominator.clamp(1, 8));
         let cmyk = d.components().len() == 4;
         let mut started = if cmyk {
@@ -192,16 +200,20 @@ pub fn decode(
         } else {
             (data.len() / (w as usize * h as usize).max(1)) as u8
         };
-        Ok((w, h, channels, data, cmyk))
+        Ok((w, h, channels, data, cmyk, profile))
     })?;
     let (channels, data) = if cmyk {
         (3, cmyk_to_rgb(&data))
     } else {
         (channels, data)
     };
-    let raster = Raster::new(width, height, channels, data).ok_or_else(|| {
+    let mut raster = Raster::new(width, height, channels, data).ok_or_else(|| {
         DecodeError::Corrupt("JPEG: decoder returned fewer rows than the header declares".into())
     })?;
+    // CMYK profiles describe the ink, not the RGB approximation made above.
+    if let (Some(profile), false) = (profile, cmyk) {
+        icc::convert_to_srgb(&mut raster, &profile);
+    }
     Ok(if grey && !raster.is_grey() {
         raster.to_grey()
     } else {

@@ -7,6 +7,7 @@ pub mod decode;
 pub mod encode;
 pub mod exif;
 pub mod geometry;
+pub mod icc;
 pub mod jpeg;
 pub mod options;
 pub mod output;
