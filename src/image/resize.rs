@@ -24,8 +24,11 @@ fn pixel_type(channels: u8) -> PixelType {
 }
 
 thread_local! {
-    /// One resizer per thread keeps its scratch buffers between images.
-    static RESIZER: RefCell<Resizer> = RefCell::new(Resizer::new());
+    /// One resizer per thread keeps its scratch buffers between images. It is taken
+    /// out while in use: with fast_image_resize's rayon support, a thread waiting
+    /// inside one resize may pick up another image's resize job (work stealing), which
+    /// then finds the slot empty and uses a fresh resizer instead of borrowing twice.
+    static RESIZER: RefCell<Option<Resizer>> = const { RefCell::new(None) };
 }
 
 /// Resamples `window` of `src` (the whole image when `None`) to `width x height`.
@@ -57,9 +60,12 @@ pub fn resize(
     if let Some((left, top, w, h)) = window {
         options = options.crop(left, top, w, h);
     }
-    RESIZER
-        .with(|r| r.borrow_mut().resize(&source, &mut target, &options))
-        .map_err(|e| e.to_string())?;
+    let mut resizer = RESIZER
+        .with(|slot| slot.borrow_mut().take())
+        .unwrap_or_default();
+    let outcome = resizer.resize(&source, &mut target, &options);
+    RESIZER.with(|slot| *slot.borrow_mut() = Some(resizer));
+    outcome.map_err(|e| e.to_string())?;
     Raster::new(width, height, src.channels, target.into_vec())
         .ok_or_else(|| "resizer returned a wrong-sized buffer".to_owned())
 }
@@ -74,6 +80,17 @@ mod tests {
         let out = resize(&src, None, 75, 50).expect("resizes");
         assert_eq!((out.width, out.height), (75, 50));
         assert!(out.data.chunks(3).all(|p| p == [10, 200, 30]));
+    }
+
+    #[test]
+    fn a_resize_nested_in_another_on_the_same_thread_works() {
+        // What work stealing does inside fast_image_resize's rayon jobs: a second
+        // resize starts on a thread whose resizer is out, in use by the first.
+        let held = RESIZER.with(|slot| slot.borrow_mut().take());
+        let src = Raster::filled(64, 48, 3, [90, 120, 150, 255]);
+        let nested = resize(&src, None, 32, 24).map(|r| (r.width, r.height));
+        RESIZER.with(|slot| *slot.borrow_mut() = held);
+        assert_eq!(nested, Ok((32, 24)));
     }
 
     #[test]

@@ -192,6 +192,27 @@ fn extract(bytes: &[u8], lo: u64, out: &mut [u32]) {
     debug_assert_eq!(k, out.len());
 }
 
+/// Asks Linux to back a large, still untouched allocation with transparent huge pages:
+/// the prime list of 1e9 is 200 MB, and faulting it in 4 KiB pages costs about a fifth
+/// of the whole call. Only a hint; other systems, or a refusal, change nothing.
+fn advise_huge_pages(buf: &mut [u32]) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        let start = buf.as_mut_ptr() as usize;
+        let end = start + std::mem::size_of_val(buf);
+        let aligned = start.next_multiple_of(HUGE);
+        if end > aligned + HUGE {
+            let len = (end - aligned) / HUGE * HUGE;
+            // SAFETY: the range lies inside `buf`'s allocation; MADV_HUGEPAGE changes
+            // only how the kernel backs it, never its contents.
+            unsafe { libc::madvise(aligned as *mut libc::c_void, len, libc::MADV_HUGEPAGE) };
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = buf;
+}
+
 /// All primes `p < max`, ascending. `max` may be at most [`MAX_LIST_LIMIT`].
 ///
 /// Polls `cancel` between segments and returns [`PrimesError::Aborted`] once it is set.
@@ -226,6 +247,7 @@ pub fn primes_below(max: u64, cancel: &CancelFlag) -> Result<Vec<u32>, PrimesErr
     let head: Vec<u32> = wheel_primes_below(max).collect();
     let total = head.len() + sieved.iter().map(|(_, c)| *c as usize).sum::<usize>();
     let mut primes = vec![0u32; total];
+    advise_huge_pages(&mut primes);
     let (head_out, mut rest) = primes.split_at_mut(head.len());
     head_out.copy_from_slice(&head);
     let mut jobs = Vec::with_capacity(sieved.len());
