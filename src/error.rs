@@ -70,6 +70,15 @@ pub struct Failure {
     pub message: String,
 }
 
+/// The message of a caught panic payload (`&str` or `String`, as `panic!` makes them).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
+}
+
 impl Failure {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {

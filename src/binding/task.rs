@@ -7,7 +7,7 @@ use std::sync::{Once, OnceLock};
 use napi::bindgen_prelude::*;
 use napi::{Env, Task};
 
-use crate::error::Failure;
+use crate::error::{panic_message, Failure};
 use crate::pool;
 
 type Work<O> = Box<dyn FnOnce() -> std::result::Result<O, Failure> + Send>;
@@ -103,15 +103,6 @@ fn silence_panic_output() {
             panic::set_hook(Box::new(|_| {}));
         }
     });
-}
-
-/// The message of a caught panic payload.
-pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".to_owned())
 }
 
 /// Runs `work` inside the shared pool and turns a panic into `ERR_INTERNAL`.

@@ -20,7 +20,7 @@ use super::options::ProcessOptions;
 use super::output;
 use super::pipeline;
 use crate::cancel::CancelFlag;
-use crate::error::{ErrorCode, Failure};
+use crate::error::{panic_message, ErrorCode, Failure};
 
 /// The outcome for one input.
 #[derive(Debug, Clone, PartialEq)]
@@ -146,13 +146,9 @@ pub fn process_file(input: &str, opts: &ProcessOptions) -> ImageResult {
         Ok(())
     }));
     let outcome = outcome.unwrap_or_else(|payload| {
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".into());
         Err(Failure::internal(format!(
-            "internal error while processing {input}: {message}"
+            "internal error while processing {input}: {}",
+            panic_message(&*payload)
         )))
     });
     result.success = outcome.is_ok();

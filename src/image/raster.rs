@@ -123,16 +123,12 @@ impl Raster {
         if self.is_grey() {
             return self.clone();
         }
-        let lut = srgb::to_linear_table();
         let alpha = self.has_alpha();
         let out_channels = if alpha { 2 } else { 1 };
         let mut data =
             Vec::with_capacity(self.width as usize * self.height as usize * out_channels);
         for px in self.data.chunks_exact(self.bpp()) {
-            let y = 0.2126 * lut[px[0] as usize]
-                + 0.7152 * lut[px[1] as usize]
-                + 0.0722 * lut[px[2] as usize];
-            data.push(srgb::from_linear(y));
+            data.push(srgb::grey([px[0], px[1], px[2]]));
             if alpha {
                 data.push(px[3]);
             }
@@ -176,17 +172,7 @@ impl Raster {
                 ]
             };
             match channels {
-                1 | 2 => {
-                    let lut = srgb::to_linear_table();
-                    let y = 0.2126 * lut[rgb[0] as usize]
-                        + 0.7152 * lut[rgb[1] as usize]
-                        + 0.0722 * lut[rgb[2] as usize];
-                    data.push(if self.is_grey() {
-                        rgb[0]
-                    } else {
-                        srgb::from_linear(y)
-                    });
-                }
+                1 | 2 => data.push(srgb::grey(rgb)),
                 _ => data.extend_from_slice(&rgb),
             }
             if keep_alpha {
@@ -282,18 +268,12 @@ impl Raster {
 /// `colour` laid out for a raster of `channels` channels (grey uses the luminance).
 fn colour_as(channels: u8, colour: Rgba) -> Rgba {
     match channels {
-        1 | 2 => {
-            let lut = srgb::to_linear_table();
-            let y = 0.2126 * lut[colour[0] as usize]
-                + 0.7152 * lut[colour[1] as usize]
-                + 0.0722 * lut[colour[2] as usize];
-            let g = if colour[0] == colour[1] && colour[1] == colour[2] {
-                colour[0]
-            } else {
-                srgb::from_linear(y)
-            };
-            [g, colour[3], 0, 0]
-        }
+        1 | 2 => [
+            srgb::grey([colour[0], colour[1], colour[2]]),
+            colour[3],
+            0,
+            0,
+        ],
         _ => colour,
     }
 }
@@ -317,6 +297,17 @@ mod srgb {
             }
             t
         })
+    }
+
+    /// The grey level of an sRGB colour: its linear-light luminance (Rec. 709
+    /// weights), encoded back with the sRGB curve, as libvips' `b-w` does. Grey in,
+    /// the same grey out.
+    pub fn grey([r, g, b]: [u8; 3]) -> u8 {
+        if r == g && g == b {
+            return r;
+        }
+        let lut = to_linear_table();
+        from_linear(0.2126 * lut[r as usize] + 0.7152 * lut[g as usize] + 0.0722 * lut[b as usize])
     }
 
     /// The 8-bit sRGB value of linear light `y` (0..=1).
