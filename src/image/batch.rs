@@ -15,7 +15,6 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::decode;
-use super::encode;
 use super::options::ProcessOptions;
 use super::output;
 use super::pipeline;
@@ -131,14 +130,7 @@ pub fn process_file(input: &str, opts: &ProcessOptions) -> ImageResult {
             panic!("forced test panic for {input}");
         }
         let raster = pipeline::transform(&bytes, &header, opts)?;
-        let data = encode::encode(
-            &raster,
-            format,
-            opts.quality,
-            opts.lossless,
-            opts.background,
-        )
-        .map_err(|e| Failure::internal(format!("cannot encode {}: {e}", format.name())))?;
+        let data = pipeline::encode_output(&raster, format, opts)?;
         output::write_atomic(&target, &data, opts.overwrite)?;
         result.processed_size = data.len() as u64;
         result.width = raster.width;
@@ -212,6 +204,7 @@ pub fn process_files(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::image::encode;
     use crate::image::options::Format;
     use crate::image::raster::Raster;
 

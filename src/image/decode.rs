@@ -19,6 +19,9 @@ pub enum DecodeError {
     Unsupported(String),
     #[error("{0}")]
     Corrupt(String),
+    /// Decoding would need more memory than the pixel limit allows.
+    #[error("{0}")]
+    LimitExceeded(String),
     #[error(
         "input image {width}x{height} has {pixels} pixels, more than limitInputPixels ({limit})"
     )]
@@ -41,6 +44,9 @@ pub struct Header {
     pub has_alpha: bool,
     /// EXIF orientation 1..=8 (1 when absent).
     pub orientation: u16,
+    /// Pixels the decoder will hold at once: the stored size, or more for a GIF whose
+    /// first frame reaches past its logical screen. Checked against the limit.
+    pub decode_pixels: u64,
 }
 
 impl Header {
@@ -84,9 +90,9 @@ fn from_image_error(format: Format, err: image::ImageError) -> DecodeError {
     let name = format.name().to_uppercase();
     match err {
         E::Unsupported(e) => DecodeError::Unsupported(format!("{name}: {e}")),
-        E::Limits(e) => {
-            DecodeError::Corrupt(format!("{name}: exceeds the decoder's memory limit: {e}"))
-        }
+        E::Limits(e) => DecodeError::LimitExceeded(format!(
+            "{name}: decoding needs more memory than limitInputPixels allows: {e}"
+        )),
         other => DecodeError::Corrupt(format!("{name}: {other}")),
     }
 }
@@ -108,10 +114,19 @@ fn recognise(bytes: &[u8]) -> Result<Format, DecodeError> {
 
 /// A reader for non-JPEG formats with a memory budget, so that a lying header cannot
 /// make the decoder allocate without bound.
-fn reader(bytes: &[u8], format: ImageFormat) -> ImageReader<Cursor<&[u8]>> {
+/// The budget is 5 bytes per allowed pixel (RGBA plus slack) and 16 MiB, at most 4 GiB:
+/// a GIF frame may be larger than the screen its header declares, and this bounds what
+/// such a file can make the decoder allocate.
+fn reader(
+    bytes: &[u8],
+    format: ImageFormat,
+    limit_pixels: Option<u64>,
+) -> ImageReader<Cursor<&[u8]>> {
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
-    limits.max_alloc = Some(4 << 30);
+    limits.max_alloc = Some(limit_pixels.map_or(4 << 30, |p| {
+        p.saturating_mul(5).saturating_add(16 << 20).min(4 << 30)
+    }));
     reader.limits(limits);
     reader
 }
@@ -128,11 +143,12 @@ pub fn probe(bytes: &[u8]) -> Result<Header, DecodeError> {
             channels: if h.components == 1 { 1 } else { 3 },
             has_alpha: false,
             orientation: h.orientation,
+            decode_pixels: u64::from(h.width) * u64::from(h.height),
         });
     }
     let image_format =
         image_format(format).ok_or_else(|| DecodeError::Unsupported(format.name().into()))?;
-    let mut decoder = reader(bytes, image_format)
+    let mut decoder = reader(bytes, image_format, None)
         .into_decoder()
         .map_err(|e| from_image_error(format, e))?;
     let (width, height) = decoder.dimensions();
@@ -145,7 +161,53 @@ pub fn probe(bytes: &[u8]) -> Result<Header, DecodeError> {
         channels: colour.channel_count(),
         has_alpha: colour.has_alpha(),
         orientation,
+        decode_pixels: match format {
+            Format::Gif => {
+                gif_first_frame_extent(bytes).map_or(0, |(w, h)| u64::from(w) * u64::from(h))
+            }
+            _ => 0,
+        }
+        .max(u64::from(width) * u64::from(height)),
     })
+}
+
+/// The extent (right, bottom edges) of a GIF's first image descriptor, read from its
+/// block structure; `None` when the file ends first.
+fn gif_first_frame_extent(bytes: &[u8]) -> Option<(u32, u32)> {
+    let u16_at = |at: usize| -> Option<u32> {
+        Some(u32::from(u16::from_le_bytes([
+            *bytes.get(at)?,
+            *bytes.get(at + 1)?,
+        ])))
+    };
+    let flags = *bytes.get(10)?;
+    let mut at = 13
+        + if flags & 0x80 != 0 {
+            3 << ((flags & 7) + 1)
+        } else {
+            0
+        };
+    loop {
+        match *bytes.get(at)? {
+            0x2C => {
+                let (left, top) = (u16_at(at + 1)?, u16_at(at + 3)?);
+                let (w, h) = (u16_at(at + 5)?, u16_at(at + 7)?);
+                return Some((left + w, top + h));
+            }
+            0x21 => {
+                // Extension: label, then data sub-blocks until a zero-length one.
+                at += 2;
+                loop {
+                    let len = usize::from(*bytes.get(at)?);
+                    at += 1 + len;
+                    if len == 0 {
+                        break;
+                    }
+                }
+            }
+            _ => return None,
+        }
+    }
 }
 
 /// The stored size after shrink-on-load by `1/denominator`, rounded down (never 0).
@@ -156,7 +218,7 @@ pub fn shrunk_size(header: &Header, denominator: u8) -> (u32, u32) {
 
 /// Fails with `TooLarge` when the header declares more than `limit` pixels.
 pub fn check_limit(header: &Header, limit: Option<u64>) -> Result<(), DecodeError> {
-    let pixels = u64::from(header.width) * u64::from(header.height);
+    let pixels = header.decode_pixels;
     match limit {
         Some(limit) if pixels > limit => Err(DecodeError::TooLarge {
             width: header.width,
@@ -183,6 +245,7 @@ pub fn decode(
     denominator: u8,
     grey: bool,
     fail_on: FailOn,
+    limit_pixels: Option<u64>,
 ) -> Result<Raster, DecodeError> {
     if header.format == Format::Jpeg {
         let raster = jpeg::decode(bytes, denominator, grey, fail_on == FailOn::Warning)?;
@@ -197,7 +260,7 @@ pub fn decode(
     let format = header.format;
     let image_format =
         image_format(format).ok_or_else(|| DecodeError::Unsupported(format.name().into()))?;
-    let mut decoder = reader(bytes, image_format)
+    let mut decoder = reader(bytes, image_format, limit_pixels)
         .into_decoder()
         .map_err(|e| from_image_error(format, e))?;
     let profile = decoder.icc_profile().ok().flatten();
@@ -221,6 +284,16 @@ pub fn decode(
             format.name()
         ))
     })?;
+    // The decoded size can exceed the header's (a GIF frame larger than its screen).
+    let pixels = u64::from(raster.width) * u64::from(raster.height);
+    if let Some(limit) = limit_pixels.filter(|&limit| pixels > limit) {
+        return Err(DecodeError::TooLarge {
+            width: raster.width,
+            height: raster.height,
+            pixels,
+            limit,
+        });
+    }
     if let Some(profile) = profile {
         super::icc::convert_to_srgb(&mut raster, &profile);
     }
@@ -254,6 +327,7 @@ mod tests {
             channels: 3,
             has_alpha: false,
             orientation: 1,
+            decode_pixels: 3_600_000_000,
         };
         assert!(matches!(
             check_limit(&header, Some(268_402_689)),

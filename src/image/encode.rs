@@ -15,6 +15,15 @@ use super::jpeg;
 use super::options::Format;
 use super::raster::{Raster, Rgba};
 
+/// The largest width or height each format can store.
+pub fn max_dimension(format: Format) -> u32 {
+    match format {
+        Format::Jpeg | Format::Gif | Format::Avif => 65_535,
+        Format::Webp => 16_383,
+        Format::Png | Format::Bmp | Format::Tiff => i32::MAX as u32,
+    }
+}
+
 /// Default quality per format when the caller gives none.
 pub fn default_quality(format: Format) -> u8 {
     match format {
@@ -102,9 +111,17 @@ pub fn encode(
                 .map_err(|e| e.to_string())?;
         }
         Format::Tiff => {
+            // The TIFF encoder has no grey+alpha layout: widen it to RGBA.
+            let widened;
+            let src = if raster.channels == 2 {
+                widened = raster.with_channels(4, background);
+                &widened
+            } else {
+                raster
+            };
             let mut cursor = Cursor::new(&mut out);
             TiffEncoder::new(&mut cursor)
-                .write_image(&raster.data, w, h, colour_type(raster.channels))
+                .write_image(&src.data, w, h, colour_type(src.channels))
                 .map_err(|e| e.to_string())?;
         }
     }

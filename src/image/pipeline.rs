@@ -33,7 +33,9 @@ impl From<DecodeError> for Failure {
         let code = match err {
             DecodeError::Empty | DecodeError::Unsupported(_) => ErrorCode::InputUnsupported,
             DecodeError::Corrupt(_) => ErrorCode::InputCorrupt,
-            DecodeError::TooLarge { .. } => ErrorCode::InputTooLarge,
+            DecodeError::TooLarge { .. } | DecodeError::LimitExceeded(_) => {
+                ErrorCode::InputTooLarge
+            }
         };
         Failure::new(code, err.to_string())
     }
@@ -59,25 +61,36 @@ fn resize_request(opts: &ProcessOptions) -> Option<ResizeRequest> {
     })
 }
 
+/// Encodes the finished raster, refusing sizes the format cannot store with
+/// `ERR_INPUT_TOO_LARGE` instead of an encoder failure.
+pub fn encode_output(
+    raster: &Raster,
+    format: Format,
+    opts: &ProcessOptions,
+) -> Result<Vec<u8>, Failure> {
+    let max = encode::max_dimension(format);
+    if raster.width > max || raster.height > max {
+        return Err(Failure::new(
+            ErrorCode::InputTooLarge,
+            format!(
+                "output {}x{} is larger than {} can store ({max} pixels per side)",
+                raster.width,
+                raster.height,
+                format.name()
+            ),
+        ));
+    }
+    encode::encode(raster, format, opts.quality, opts.lossless, opts.background)
+        .map_err(|e| Failure::internal(format!("cannot encode {}: {e}", format.name())))
+}
+
 /// Runs the whole pipeline on an encoded image.
 pub fn process(bytes: &[u8], opts: &ProcessOptions) -> Result<Encoded, Failure> {
     let header = decode::probe(bytes)?;
     decode::check_limit(&header, opts.limit_input_pixels)?;
     let format = output_format(header.format, opts);
     let raster = transform(bytes, &header, opts)?;
-    let data = encode::encode(
-        &raster,
-        format,
-        opts.quality,
-        opts.lossless,
-        opts.background,
-    )
-    .map_err(|e| {
-        Failure::new(
-            ErrorCode::Internal,
-            format!("cannot encode {}: {e}", format.name()),
-        )
-    })?;
+    let data = encode_output(&raster, format, opts)?;
     Ok(Encoded {
         data,
         format,
@@ -124,7 +137,14 @@ pub fn transform(bytes: &[u8], header: &Header, opts: &ProcessOptions) -> Result
     }
     // Without alpha, a grey output can be decoded straight to grey.
     let grey_decode = opts.grayscale && !header.has_alpha;
-    let mut raster = decode::decode(bytes, header, denominator, grey_decode, opts.fail_on)?;
+    let mut raster = decode::decode(
+        bytes,
+        header,
+        denominator,
+        grey_decode,
+        opts.fail_on,
+        opts.limit_input_pixels,
+    )?;
     if opts.auto_orient {
         raster = raster.orient(header.orientation);
     }
@@ -132,6 +152,14 @@ pub fn transform(bytes: &[u8], header: &Header, opts: &ProcessOptions) -> Result
         raster = apply_plan(&raster, &plan, opts)?;
     }
     if opts.rotation != 0.0 {
+        let (w, h) = Raster::rotated_size(raster.width, raster.height, opts.rotation);
+        let pixels = u64::from(w) * u64::from(h);
+        if opts.limit_input_pixels.is_some_and(|limit| pixels > limit) {
+            return Err(Failure::new(
+                ErrorCode::InputTooLarge,
+                format!("rotated output {w}x{h} would exceed limitInputPixels"),
+            ));
+        }
         raster = raster.rotate_degrees(opts.rotation, opts.background);
     }
     if opts.flip {
@@ -155,9 +183,23 @@ fn apply_plan(
     let (sw, sh) = plan.scaled;
     match plan.mode {
         Placement::Exact => resize::resize(raster, None, sw, sh).map_err(resize_failed),
+        Placement::Crop if sw > raster.width || sh > raster.height => {
+            // Enlarging: resample the whole image, then cut the window out. (A
+            // fractional source window combined with enlargement made
+            // fast_image_resize read out of bounds.)
+            let scaled = resize::resize(raster, None, sw, sh).map_err(resize_failed)?;
+            let (ow, oh) = plan.output;
+            let (left, top) = plan.offset;
+            Ok(scaled.crop(
+                left.min(sw - ow.min(sw)),
+                top.min(sh - oh.min(sh)),
+                ow.min(sw),
+                oh.min(sh),
+            ))
+        }
         Placement::Crop => {
-            // Resample only the window that survives the crop: map the output window
-            // in the scaled image back to source pixels.
+            // Reducing: resample only the window that survives the crop, mapping the
+            // output window in the scaled image back to source pixels.
             let fx = f64::from(raster.width) / f64::from(sw);
             let fy = f64::from(raster.height) / f64::from(sh);
             let (ow, oh) = plan.output;

@@ -207,6 +207,26 @@ impl Raster {
         self.remap(width, height, |x, y| (left + x, top + y))
     }
 
+    /// The canvas size after [`Raster::rotate_degrees`] of a `width x height` raster.
+    pub fn rotated_size(width: u32, height: u32, degrees: f64) -> (u32, u32) {
+        let normalised = degrees.rem_euclid(360.0);
+        if normalised % 180.0 == 0.0 {
+            return (width, height);
+        }
+        if normalised % 90.0 == 0.0 {
+            return (height, width);
+        }
+        let (sin, cos) = normalised.to_radians().sin_cos();
+        let (w, h) = (f64::from(width), f64::from(height));
+        let out_w = (w * cos.abs() + h * sin.abs())
+            .round()
+            .clamp(1.0, f64::from(u32::MAX)) as u32;
+        let out_h = (w * sin.abs() + h * cos.abs())
+            .round()
+            .clamp(1.0, f64::from(u32::MAX)) as u32;
+        (out_w, out_h)
+    }
+
     /// Rotates clockwise by any angle in degrees. Right angles are exact; other angles
     /// enlarge the canvas to the rotated bounding box, fill the corners with
     /// `background` and sample bilinearly, as sharp does.
@@ -224,8 +244,7 @@ impl Raster {
         let theta = normalised.to_radians();
         let (sin, cos) = theta.sin_cos();
         let (w, h) = (f64::from(src.width), f64::from(src.height));
-        let out_w = (w * cos.abs() + h * sin.abs()).round().max(1.0) as u32;
-        let out_h = (w * sin.abs() + h * cos.abs()).round().max(1.0) as u32;
+        let (out_w, out_h) = Self::rotated_size(src.width, src.height, normalised);
         let bpp = src.bpp();
         let bg = colour_as(src.channels, background);
         let (cx, cy) = (w / 2.0, h / 2.0);

@@ -23,6 +23,9 @@ fn pixel_type(channels: u8) -> PixelType {
     }
 }
 
+/// Scratch memory a thread's resizer may keep between images.
+const KEEP_SCRATCH_BYTES: usize = 32 << 20;
+
 thread_local! {
     /// One resizer per thread keeps its scratch buffers between images. It is taken
     /// out while in use: with fast_image_resize's rayon support, a thread waiting
@@ -64,6 +67,10 @@ pub fn resize(
         .with(|slot| slot.borrow_mut().take())
         .unwrap_or_default();
     let outcome = resizer.resize(&source, &mut target, &options);
+    // Keep scratch buffers for the next image, but not a huge one's.
+    if resizer.size_of_internal_buffers() > KEEP_SCRATCH_BYTES {
+        resizer.reset_internal_buffers();
+    }
     RESIZER.with(|slot| *slot.borrow_mut() = Some(resizer));
     outcome.map_err(|e| e.to_string())?;
     Raster::new(width, height, src.channels, target.into_vec())
