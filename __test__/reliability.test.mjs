@@ -783,3 +783,26 @@ const settle = () => { gc(); return new Promise((r) => setTimeout(r, 300)) }
   t.diagnostic(`RSS before ${before.toFixed(0)} MiB, after two 4000x4000 RGBA images ${after.toFixed(0)} MiB`)
   assert.ok(after - before < 40, `RSS grew by ${(after - before).toFixed(0)} MiB and stayed there`)
 })
+
+// KB9. An enlarging cover crop of a very thin image: with the working tree's fix of
+// KB3 (resample the whole scaled image, then crop), 1x65535 -> 1000x1000 asks for a
+// 1000x65535000 intermediate (~196 GB) and aborts. sharp produces the 1000x1000 image.
+test('KB9: an enlarging cover crop of a 1x65535 image stays proportional to the output', { todo: 'corepool bug KB9: whole scaled image materialised for an enlarging crop (src/image/pipeline.rs apply_plan)' }, async (t) => {
+  const dir = tmpDir(t)
+  const input = put(dir, 'thin.png', await sharp({ create: { width: 1, height: 65535, channels: 3, background: '#c40' } }).png().toBuffer())
+  const script = path.join(dir, 'kb9.cjs')
+  fs.writeFileSync(
+    script,
+    `const { processImage } = require(${JSON.stringify(INDEX)})
+processImage(${JSON.stringify(input)}, { width: 1000, height: 1000 }).then(
+  (r) => process.stdout.write(JSON.stringify({ ...r.info, rss: process.memoryUsage().rss })),
+  (e) => process.stdout.write(JSON.stringify({ code: e.code, message: e.message })),
+)`,
+  )
+  const child = await runNode(script)
+  assert.equal(child.signal, null, `the process was killed by ${child.signal}: ${child.stderr.split('\n')[0]}`)
+  assert.equal(child.code, 0, child.stderr)
+  const info = JSON.parse(child.stdout)
+  assert.deepEqual([info.width, info.height], [1000, 1000], child.stdout)
+  assert.ok(info.rss < 512 * 1048576, `RSS ${info.rss >> 20} MiB`)
+})

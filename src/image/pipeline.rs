@@ -186,7 +186,19 @@ fn apply_plan(
         Placement::Crop if sw > raster.width || sh > raster.height => {
             // Enlarging: resample the whole image, then cut the window out. (A
             // fractional source window combined with enlargement made
-            // fast_image_resize read out of bounds.)
+            // fast_image_resize read out of bounds.) The intermediate must stay
+            // within the pixel limit: a 1x65535 image covered to 1000x1000 would be
+            // 65 gigapixels.
+            let pixels = u64::from(sw) * u64::from(sh);
+            let cap = opts
+                .limit_input_pixels
+                .unwrap_or(super::options::DEFAULT_LIMIT_INPUT_PIXELS * 16);
+            if pixels > cap {
+                return Err(Failure::new(
+                    ErrorCode::InputTooLarge,
+                    format!("resizing to cover needs a {sw}x{sh} intermediate, more than limitInputPixels allows"),
+                ));
+            }
             let scaled = resize::resize(raster, None, sw, sh).map_err(resize_failed)?;
             let (ow, oh) = plan.output;
             let (left, top) = plan.offset;
