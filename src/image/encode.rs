@@ -3,13 +3,14 @@
 //! lossless), AVIF q50, GIF (palette), TIFF. No metadata is written, so an EXIF
 //! orientation never survives into the output.
 
+use std::borrow::Cow;
 use std::io::Cursor;
 
 use image::codecs::avif::AvifEncoder;
 use image::codecs::gif::GifEncoder;
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::codecs::tiff::TiffEncoder;
-use image::{ExtendedColorType, ImageEncoder, RgbaImage};
+use image::{ExtendedColorType, ImageEncoder};
 
 use super::jpeg;
 use super::options::Format;
@@ -41,6 +42,15 @@ fn colour_type(channels: u8) -> ExtendedColorType {
     }
 }
 
+/// `raster` laid out with `channels` channels, borrowed when it already is.
+fn with_channels(raster: &Raster, channels: u8, background: Rgba) -> Cow<'_, Raster> {
+    if raster.channels == channels {
+        Cow::Borrowed(raster)
+    } else {
+        Cow::Owned(raster.with_channels(channels, background))
+    }
+}
+
 /// Encodes `raster`. Alpha is flattened onto `background` for JPEG.
 pub fn encode(
     raster: &Raster,
@@ -51,17 +61,14 @@ pub fn encode(
 ) -> Result<Vec<u8>, String> {
     let quality = quality.unwrap_or_else(|| default_quality(format));
     let (w, h) = (raster.width, raster.height);
+    // The same pixels in colour (RGB or RGBA), for encoders that take no grey.
+    let in_colour = || with_channels(raster, if raster.has_alpha() { 4 } else { 3 }, background);
     let mut out = Vec::new();
     match format {
         Format::Jpeg => {
-            let opaque;
-            let src = if raster.has_alpha() {
-                opaque = raster.with_channels(if raster.is_grey() { 1 } else { 3 }, background);
-                &opaque
-            } else {
-                raster
-            };
-            return jpeg::encode(src, quality);
+            // No alpha in JPEG: flatten onto the background.
+            let opaque = if raster.is_grey() { 1 } else { 3 };
+            return jpeg::encode(&with_channels(raster, opaque, background), quality);
         }
         Format::Png | Format::Bmp => {
             PngEncoder::new_with_quality(&mut out, CompressionType::Default, FilterType::Adaptive)
@@ -69,14 +76,7 @@ pub fn encode(
                 .map_err(|e| e.to_string())?
         }
         Format::Webp => {
-            // libwebp takes RGB or RGBA.
-            let expanded;
-            let src = if raster.is_grey() {
-                expanded = raster.with_channels(if raster.has_alpha() { 4 } else { 3 }, background);
-                &expanded
-            } else {
-                raster
-            };
+            let src = in_colour();
             let layout = if src.has_alpha() {
                 webp::PixelLayout::Rgba
             } else {
@@ -91,36 +91,25 @@ pub fn encode(
             out.extend_from_slice(&memory);
         }
         Format::Avif => {
-            let expanded;
-            let src = if raster.is_grey() {
-                expanded = raster.with_channels(if raster.has_alpha() { 4 } else { 3 }, background);
-                &expanded
-            } else {
-                raster
-            };
+            let src = in_colour();
             AvifEncoder::new_with_speed_quality(&mut out, 8, quality)
                 .write_image(&src.data, w, h, colour_type(src.channels))
                 .map_err(|e| e.to_string())?;
         }
         Format::Gif => {
-            let rgba = RgbaImage::from_raw(w, h, raster.with_channels(4, background).data)
-                .ok_or_else(|| "GIF: buffer size mismatch".to_owned())?;
-            let mut encoder = GifEncoder::new_with_speed(&mut out, 10);
-            encoder
-                .encode(rgba.as_raw(), w, h, ExtendedColorType::Rgba8)
+            let rgba = with_channels(raster, 4, background);
+            GifEncoder::new_with_speed(&mut out, 10)
+                .encode(&rgba.data, w, h, ExtendedColorType::Rgba8)
                 .map_err(|e| e.to_string())?;
         }
         Format::Tiff => {
-            // The TIFF encoder has no grey+alpha layout: widen it to RGBA.
-            let widened;
+            // The TIFF encoder has no grey+alpha layout: widen that to RGBA.
             let src = if raster.channels == 2 {
-                widened = raster.with_channels(4, background);
-                &widened
+                in_colour()
             } else {
-                raster
+                Cow::Borrowed(raster)
             };
-            let mut cursor = Cursor::new(&mut out);
-            TiffEncoder::new(&mut cursor)
+            TiffEncoder::new(&mut Cursor::new(&mut out))
                 .write_image(&src.data, w, h, colour_type(src.channels))
                 .map_err(|e| e.to_string())?;
         }
