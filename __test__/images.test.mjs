@@ -10,35 +10,10 @@ import { createRequire } from 'node:module'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import sharp from 'sharp'
+import { PHOTOS, bad, decode, photo, subDir, tmpDir } from './helpers.mjs'
 
 const { processImages, processImage, metadata } = createRequire(import.meta.url)('../index.js')
-
-const HERE = path.dirname(fileURLToPath(import.meta.url))
-const PHOTOS = path.join(HERE, 'fixtures', 'photos')
-const BAD = path.join(HERE, 'fixtures', 'bad')
-const photo = (name) => path.join(PHOTOS, name)
-const bad = (name) => path.join(BAD, name)
-
-/** A fresh temporary directory, removed when the test `t` ends. */
-function tmpDir(t, tag = 'corepool-img-') {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), tag))
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
-
-/** `dir/name`, created (corepool writes into an existing outputDir). */
-function subDir(dir, name) {
-  const p = path.join(dir, name)
-  fs.mkdirSync(p, { recursive: true })
-  return p
-}
-
-/** Fully decodes an image file or buffer: `{ data, info }` with raw pixels. */
-function decode(input) {
-  return sharp(input).raw().toBuffer({ resolveWithObject: true })
-}
 
 /** The RGB(A) pixel at (x, y) of a decoded image, as [r, g, b] (grey is repeated). */
 function pixelAt({ data, info }, x, y) {

@@ -11,32 +11,13 @@ import { createRequire } from 'node:module'
 import { spawn } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import sharp from 'sharp'
+import { PHOTOS, decode, photo, subDir, tmpDir } from './helpers.mjs'
 
 const require = createRequire(import.meta.url)
 const INDEX = require.resolve('../index.js')
 const { processImages, processImage, metadata } = require(INDEX)
-
-const HERE = path.dirname(fileURLToPath(import.meta.url))
-const PHOTOS = path.join(HERE, 'fixtures', 'photos')
-const photo = (name) => path.join(PHOTOS, name)
-
-/** A fresh temporary directory, removed when the test `t` ends. */
-function tmpDir(t, tag = 'corepool-rel-') {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), tag))
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
-
-/** `dir/name`, created. */
-function subDir(dir, name) {
-  const p = path.join(dir, name)
-  fs.mkdirSync(p, { recursive: true })
-  return p
-}
 
 /** Copies a fixture (or writes a buffer) to `dir/name`; returns the path. */
 function put(dir, name, source) {
@@ -50,7 +31,6 @@ const ls = (dir) => fs.readdirSync(dir).sort()
 const sha256 = (file) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex')
 
 /** Fully decodes an image: `{ data, info }`. */
-const decode = (input) => sharp(input).raw().toBuffer({ resolveWithObject: true })
 
 /** Mean of each of the first three channels of a decoded image. */
 function channelMeans({ data, info }) {
