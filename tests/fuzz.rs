@@ -32,11 +32,11 @@
 //!   `COREPOOL_FUZZ_TRAP_BYTES=<n>` prints a backtrace for every allocation of at least
 //!   n bytes (with a replay: who allocates that much). Failing inputs are also saved under
 //!   `target/tmp/fuzz-findings/`.
-//! - Cases that trigger a known corepool bug (KB1-KB7, see `known_bug` and
-//!   `known_outcome`) are counted as "skipped as known bugs" so that the default pass
-//!   stays green; `COREPOOL_FUZZ_STRICT=1` runs them. Each known bug has an `#[ignore]`d
-//!   regression test at the end of this file (`-- --ignored` runs them; run them apart
-//!   from `fuzz_pipeline`, as two of them reset the allocation peak).
+//! - Cases that trigger an open known corepool bug (KB7, KB9: see `known_bug`) are
+//!   counted as "skipped as known bugs" so that the default pass stays green;
+//!   `COREPOOL_FUZZ_STRICT=1` runs them. Every bug found (KB1-KB9) has a regression test
+//!   at the end of this file: `#[ignore]`d while open (`-- --ignored` runs them), run by
+//!   default once fixed.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::RefCell;
@@ -1041,164 +1041,12 @@ fn make_case(seeds: &[Seed], seed: u64, index: u64) -> Case {
 }
 
 // ---------------------------------------------------------------------------------
-// Known corepool bugs: inputs that trigger them are counted and skipped (so the default
-// pass stays green) unless COREPOOL_FUZZ_STRICT=1. Each has an #[ignore]d regression
-// test at the end of this file.
+// Known corepool bugs still open: inputs that trigger them are counted and skipped (so
+// the default pass stays green) unless COREPOOL_FUZZ_STRICT=1. Each has an #[ignore]d
+// regression test at the end of this file. The bugs fixed in c8bd0be (KB1-KB6, KB8)
+// are no longer skipped: the fuzzer exercises those paths again, and their regression
+// tests run by default.
 // ---------------------------------------------------------------------------------
-
-/// KB1: a GIF frame larger than the logical screen is decoded at its own size, and its
-/// size is never checked against `limitInputPixels` (only the screen size is). The
-/// `image` crate then allocates frame_w x frame_h x 4 bytes (up to its 4 GiB budget set
-/// in `decode::reader`) plus the gif crate's own frame buffer.
-const KB1: &str = "KB1 GIF frame larger than limitInputPixels inside a small screen";
-
-/// The first image descriptor of a GIF: (left, top, width, height), walking the block
-/// structure as the gif crate does.
-fn gif_first_frame(b: &[u8]) -> Option<(u16, u16, u16, u16)> {
-    let le16 = |at: usize| -> Option<u16> {
-        Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
-    };
-    let flags = *b.get(10)?;
-    let mut i = 13;
-    if flags & 0x80 != 0 {
-        i += 3 * (1usize << ((flags & 7) + 1));
-    }
-    loop {
-        match *b.get(i)? {
-            0x21 => {
-                i += 2;
-                loop {
-                    let n = *b.get(i)? as usize;
-                    i += 1 + n;
-                    if n == 0 {
-                        break;
-                    }
-                }
-            }
-            0x2C => return Some((le16(i + 1)?, le16(i + 3)?, le16(i + 5)?, le16(i + 7)?)),
-            _ => return None,
-        }
-    }
-}
-
-/// KB2: a grey+alpha raster (grayscale of an image with alpha, or a grey+alpha input)
-/// cannot be written as TIFF: `encode::encode` hands La8 to the `image` crate's TIFF
-/// encoder, which does not support it, and the file fails with ERR_INTERNAL.
-const KB2: &str = "KB2 grey+alpha to TIFF fails with ERR_INTERNAL";
-
-/// KB5: an output larger than GIF allows (65535 px a side, e.g. a 1x3873 GIF with
-/// `width: 64` gives 64x247872) fails with ERR_INTERNAL ("cannot encode gif: The
-/// Image's dimensions are either too small or too large") instead of a documented code.
-const KB5: &str = "KB5 output too large for GIF gives ERR_INTERNAL";
-
-/// KB6: an output larger than WebP allows (16383 px a side) panics inside the webp
-/// crate (`encoder.rs:59`, unwrap of VP8_ENC_ERROR_BAD_DIMENSION); the binding turns
-/// the panic into ERR_INTERNAL.
-const KB6: &str = "KB6 output too large for WebP panics in the webp crate";
-
-/// Which known bug an unexpected outcome (a `Bug` message) is, if any.
-fn known_outcome(problem: &str) -> Option<&'static str> {
-    if problem.starts_with("ERR_INTERNAL: cannot encode tiff")
-        && problem.contains("does not support the color type `La8`")
-    {
-        return Some(KB2);
-    }
-    if problem.starts_with("ERR_INTERNAL: cannot encode gif")
-        && problem.contains("dimensions are either too small or too large")
-    {
-        return Some(KB5);
-    }
-    if problem.starts_with("PANIC") && problem.contains("VP8_ENC_ERROR_BAD_DIMENSION") {
-        return Some(KB6);
-    }
-    None
-}
-
-/// KB3: `resize::resize` hands fast_image_resize 6.1.0 a fractional crop window; when
-/// resampling needs both passes, the u8 path runs the vertical pass first over the
-/// columns `bounds[0].start .. bounds.last().end` of the horizontal coefficients and
-/// then shifts every bound by `bounds[0].start` (u32). The bounds are not monotonic when
-/// zero taps get trimmed (Catmull-Rom is exactly 0 at integer distances, so an enlarging
-/// window whose first output pixel centre lands exactly on a source pixel centre): the
-/// shift underflows to ~4e9 and the AVX2 kernel reads far out of bounds (SIGSEGV, the
-/// whole Node process dies), or the last bound ends early and the kernel reads past the
-/// temporary row (heap over-read). E.g. a valid 64x16 PNG with `{ width: 64, height:
-/// 48 }` (fit cover) crashes.
-const KB3: &str = "KB3 cover crop window crashes fast_image_resize (SIGSEGV / over-read)";
-
-/// fast_image_resize 6.1.0's filters, bit for bit (`convolution/filters.rs`).
-fn catmull_rom(x: f64) -> f64 {
-    const A: f64 = -0.5;
-    let x = x.abs();
-    if x < 1.0 {
-        ((A + 2.) * x - (A + 3.)) * x * x + 1.
-    } else if x < 2.0 {
-        (((x - 5.) * x + 8.) * x - 4.) * A
-    } else {
-        0.0
-    }
-}
-
-fn lanczos3(x: f64) -> f64 {
-    let sinc = |x: f64| {
-        if x == 0.0 {
-            1.0
-        } else {
-            let x = x * std::f64::consts::PI;
-            x.sin() / x
-        }
-    };
-    if (-3.0..3.0).contains(&x) {
-        sinc(x) * sinc(x / 3.)
-    } else {
-        0.0
-    }
-}
-
-/// The `(start, end)` source range of each output pixel, as fast_image_resize 6.1.0's
-/// `precompute_coefficients` computes it (same float operations, same trimming of
-/// zero taps), for an adaptive kernel.
-fn coefficient_bounds(
-    in_size: u32,
-    in0: f64,
-    in1: f64,
-    out_size: u32,
-    filter: fn(f64) -> f64,
-    support: f64,
-) -> Vec<(u32, u32)> {
-    let scale = (in1 - in0) / f64::from(out_size);
-    if in_size == 0 || out_size == 0 || scale <= 0. {
-        return Vec::new();
-    }
-    let filter_scale = scale.max(1.0);
-    let radius = support * filter_scale;
-    let recip = 1.0 / filter_scale;
-    (0..out_size)
-        .map(|out_x| {
-            let in_center = in0 + (f64::from(out_x) + 0.5) * scale;
-            let x_min = (in_center - radius).floor().max(0.) as u32;
-            let x_max = (in_center + radius).ceil().min(f64::from(in_size)) as u32;
-            let center = in_center - 0.5;
-            let (mut start, mut end) = (x_min, x_max);
-            let mut kept = Vec::new();
-            for x in x_min..x_max {
-                let w = filter((f64::from(x) - center) * recip);
-                if x == start && w == 0. {
-                    start += 1;
-                } else {
-                    kept.push(w);
-                }
-            }
-            for &c in kept.iter().rev() {
-                if end <= start || c != 0. {
-                    break;
-                }
-                end -= 1;
-            }
-            (start, end)
-        })
-        .collect()
-}
 
 /// What the pipeline will do with a case, replayed from its planning (probe, JPEG
 /// shrink-on-load, resize plan): the decoded (oriented) size and the resize plan.
@@ -1241,67 +1089,6 @@ fn plan_case(case: &Case) -> Option<((u32, u32), Option<geometry::ResizePlan>)> 
     Some((loaded, Some(plan)))
 }
 
-/// KB4: a free-angle `rotation` enlarges the canvas to the rotated bounding box, and
-/// that size is never checked against `limitInputPixels` (the resize output is). A
-/// thin image resized, then rotated, asks for terabytes: a valid 520-byte 1x20000 PNG
-/// with `{ width: 64, rotation: 30 }` aborts the process ("memory allocation of
-/// 2128589309925 bytes failed"); a 106-byte 1x300 PNG gives a 9655x16660 output
-/// (545 MB peak RSS, 6 s).
-const KB4: &str = "KB4 free-angle rotation output size unchecked (huge allocation / abort)";
-
-/// Whether the rotated canvas of this case exceeds its pixel limit.
-fn trips_kb4(case: &Case) -> bool {
-    let rotation = case.opts.rotation.rem_euclid(360.0);
-    if rotation % 90.0 == 0.0 {
-        return false;
-    }
-    let Some((loaded, plan)) = plan_case(case) else {
-        return false;
-    };
-    let (w, h) = plan.map_or(loaded, |p| p.output);
-    let (sin, cos) = rotation.to_radians().sin_cos();
-    let (w, h) = (f64::from(w), f64::from(h));
-    let out_w = (w * cos.abs() + h * sin.abs()).round().max(1.0);
-    let out_h = (w * sin.abs() + h * cos.abs()).round().max(1.0);
-    let limit = case.opts.limit_input_pixels.unwrap_or(u64::MAX) as f64;
-    out_w * out_h > limit
-}
-
-/// Whether `process` would resize this case through a crop window that trips KB3.
-fn trips_kb3(case: &Case) -> bool {
-    let Some((loaded, Some(plan))) = plan_case(case) else {
-        return false;
-    };
-    if plan.mode != Placement::Crop {
-        return false;
-    }
-    // The window exactly as `pipeline::apply_plan` computes it.
-    let (src_w, src_h) = (f64::from(loaded.0), f64::from(loaded.1));
-    let fx = src_w / f64::from(plan.scaled.0);
-    let fy = src_h / f64::from(plan.scaled.1);
-    let (ow, oh) = plan.output;
-    let win_x = (f64::from(plan.offset.0) * fx).min(src_w);
-    let win_y = (f64::from(plan.offset.1) * fy).min(src_h);
-    let win_w = (f64::from(ow) * fx).min(src_w - win_x);
-    let win_h = (f64::from(oh) * fy).min(src_h - win_y);
-    let need_h = f64::from(ow) != win_w || win_x != win_x.round();
-    let need_v = f64::from(oh) != win_h || win_y != win_y.round();
-    if !(need_h && need_v) {
-        return false; // one pass only: absolute bounds, no shift
-    }
-    let enlarging = f64::from(ow) > win_w || f64::from(oh) > win_h;
-    let (filter, support): (fn(f64) -> f64, f64) = if enlarging {
-        (catmull_rom, 2.0)
-    } else {
-        (lanczos3, 3.0)
-    };
-    let bounds = coefficient_bounds(loaded.0, win_x, win_x + win_w, ow, filter, support);
-    let (Some(first), Some(last)) = (bounds.first(), bounds.last()) else {
-        return false;
-    };
-    bounds.iter().any(|b| b.0 < first.0 || b.1 > last.1)
-}
-
 /// KB7: in an extended WebP (VP8X), only the canvas size is checked against
 /// `limitInputPixels`; the VP8/VP8L bitstream inside declares its own size, which the
 /// `image-webp` decoder allocates for before anything compares it with the canvas. A
@@ -1342,10 +1129,10 @@ fn trips_kb7(case: &Case) -> bool {
     webp_bitstream_size(&case.bytes).is_some_and(|(w, h)| u64::from(w) * u64::from(h) > limit)
 }
 
-/// KB9 (in the working tree's uncommitted fix of KB3, src/image/pipeline.rs
-/// `apply_plan`, `Placement::Crop if sw > raster.width || sh > raster.height`): an
-/// enlarging cover crop now resamples the whole scaled image and then crops it, and
-/// the scaled size is never checked against `limitInputPixels` (only the output is).
+/// KB9 (introduced by the fix of KB3 in c8bd0be, src/image/pipeline.rs `apply_plan`,
+/// `Placement::Crop if sw > raster.width || sh > raster.height`): an enlarging cover
+/// crop resamples the whole scaled image and then crops it, and the scaled size is
+/// never checked against `limitInputPixels` (only the output is).
 /// A 1x65535 image with `{ width: 64, height: 48 }` allocates 1 GiB for a 64x4194240
 /// intermediate; `{ width: 1000, height: 1000 }` asks for ~196 GB and aborts.
 const KB9: &str = "KB9 enlarging cover crop resamples the whole scaled image (size unchecked)";
@@ -1361,27 +1148,20 @@ fn trips_kb9(case: &Case) -> bool {
         && u64::from(sw) * u64::from(sh) > limit
 }
 
-/// Which known bug a case will trigger, decided before running it, if any.
+/// Which open known bug an unexpected outcome (a `Bug` message) is, if any. None at the
+/// moment: the bugs recognised this way (KB2 grey+alpha TIFF, KB5 GIF and KB6 WebP
+/// outputs too large) are fixed.
+fn known_outcome(_problem: &str) -> Option<&'static str> {
+    None
+}
+
+/// Which open known bug a case will trigger, decided before running it, if any.
 fn known_bug(case: &Case) -> Option<&'static str> {
-    if trips_kb3(case) {
-        return Some(KB3);
-    }
-    if trips_kb4(case) {
-        return Some(KB4);
-    }
     if trips_kb7(case) {
         return Some(KB7);
     }
     if trips_kb9(case) {
         return Some(KB9);
-    }
-    if decode::sniff(&case.bytes) == Some(Format::Gif) {
-        if let Some((_, _, w, h)) = gif_first_frame(&case.bytes) {
-            let limit = case.opts.limit_input_pixels.unwrap_or(u64::MAX);
-            if u64::from(w) * u64::from(h) > limit {
-                return Some(KB1);
-            }
-        }
     }
     None
 }
@@ -1768,8 +1548,51 @@ fn fuzz_pipeline() {
 }
 
 // ---------------------------------------------------------------------------------
-// Regression tests for the known bugs (ignored until fixed in src/).
+// Regression tests for the bugs the fuzzer and the reliability tests found. The open
+// ones are #[ignore]d; the fixed ones (KB1-KB6, KB8, fixed in c8bd0be) run by default.
+// Tests that may crash, or that measure the heap (which the fuzzer shares when tests
+// run in parallel), run in a child process of this test binary.
 // ---------------------------------------------------------------------------------
+
+/// Runs the ignored test `name` of this binary in a child process, with
+/// `COREPOOL_FUZZ_CHILD=name` so that it does its work; returns whether it passed and
+/// the interesting lines of its stderr.
+fn run_child(name: &str, env: &[(&str, &str)]) -> (std::process::ExitStatus, String) {
+    let exe = std::env::current_exe().expect("test binary");
+    let output = std::process::Command::new(exe)
+        .args(["--exact", name, "--ignored", "--nocapture"])
+        .env("COREPOOL_FUZZ_CHILD", name)
+        .envs(env.iter().copied())
+        .output()
+        .expect("runs the child");
+    let stderr = String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .filter(|l| {
+            l.contains("fuzz:")
+                || l.contains("allocation")
+                || l.contains("panicked")
+                || l.contains("MiB")
+                || l.contains("left:")
+                || l.contains("right:")
+        })
+        .collect::<Vec<_>>()
+        .join(" | ");
+    (output.status, stderr)
+}
+
+/// Whether this process is the child `run_child(name)` started.
+fn in_child(name: &str) -> bool {
+    std::env::var("COREPOOL_FUZZ_CHILD").is_ok_and(|v| v == name)
+}
+
+/// The heap the calling code allocated at its peak while running `work` (reset the
+/// peak first: only meaningful in a child process, where nothing else allocates).
+fn peak_growth<T>(work: impl FnOnce() -> T) -> (T, usize) {
+    let before = LIVE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let value = work();
+    (value, PEAK.load(Ordering::Relaxed).saturating_sub(before))
+}
 
 /// A GIF whose logical screen is `screen` but whose only frame, at (0, 0), is `frame`
 /// pixels of colour 0, LZW-coded as compactly as GIF allows (runs up to 4,091 pixels
@@ -1856,33 +1679,32 @@ fn gif_frame_bomb_generator_makes_valid_gifs() {
     assert!(image.pixels().all(|p| p.0 == [255, 0, 0, 255]));
 }
 
-/// KB1. Input: a 16x16-screen GIF whose first frame is 2000x2000 (4 Mpx, ~10 KB of
-/// data), with `limitInputPixels: 1_000_000`. Expected: `ERR_INPUT_TOO_LARGE`, as sharp
-/// does ("Input image exceeds pixel limit"), before the frame is decoded. Got: success
-/// (a 16x16 output) after decoding the whole 4 Mpx frame into a 16 MB RGBA buffer. At
-/// the default limit, a 150 KB GIF with a 20000x20000 frame (400 Mpx > 268 Mpx) peaks at
-/// ~2 GB RSS and 3.7 s, and frames up to ~32000x32000 fit the 4 GiB `max_alloc` that
-/// `decode::reader` gives the `image` crate. Likely fix in src/image/decode.rs: check
-/// every frame descriptor the decoder will read (or at least the first) against the
-/// limit in `probe`/`check_limit`, and derive `Limits::max_alloc` from
-/// `limit_input_pixels` (e.g. limit x 4 channels x 2 bytes) instead of a fixed 4 GiB.
+/// KB1 (fixed in c8bd0be). Input: a 16x16-screen GIF whose first frame is 2000x2000
+/// (4 Mpx, ~10 KB of data), with `limitInputPixels: 1_000_000`. Expected:
+/// `ERR_INPUT_TOO_LARGE`, as sharp does ("Input image exceeds pixel limit"), before the
+/// frame is decoded. Was: success (a 16x16 output) after decoding the whole frame; at the
+/// default limit a 150 KB GIF with a 20000x20000 frame (400 Mpx) peaked at ~2 GB RSS.
 #[test]
-#[ignore = "corepool bug KB1: GIF frames larger than the logical screen bypass limitInputPixels"]
 fn kb1_gif_frame_larger_than_the_limit_is_rejected() {
+    let (status, stderr) = run_child("kb1_child", &[]);
+    assert!(status.success(), "KB1: child {status}: {stderr}");
+}
+
+#[test]
+#[ignore = "run by kb1_gif_frame_larger_than_the_limit_is_rejected in a child process"]
+fn kb1_child() {
+    if !in_child("kb1_child") {
+        return;
+    }
     let gif = gif_frame_bomb((16, 16), (2000, 2000));
     let opts = ProcessOptions {
         limit_input_pixels: Some(1_000_000),
         ..ProcessOptions::default()
     };
-    let before = LIVE.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
-    let result = pipeline::process(&gif, &opts);
-    let grew = PEAK.load(Ordering::Relaxed).saturating_sub(before);
+    let (result, grew) =
+        peak_growth(|| pipeline::process(&gif, &opts).map(|o| (o.width, o.height)));
     assert_eq!(
-        result
-            .as_ref()
-            .map(|o| (o.width, o.height))
-            .map_err(|e| e.code),
+        result.map_err(|e| e.code),
         Err(ErrorCode::InputTooLarge),
         "a 2000x2000 GIF frame must not pass a 1,000,000 px limit (heap grew by {} MiB)",
         grew >> 20
@@ -1896,7 +1718,7 @@ fn kb1_gif_frame_larger_than_the_limit_is_rejected() {
 
 /// Every seed, unmutated, to every output format, with and without grayscale, with a
 /// right-angle and a free rotation: every combination must succeed and decode again
-/// (AVIF only checked for its brand). Combinations hitting a known bug are listed.
+/// (AVIF only checked for its brand). Combinations hitting an open known bug are listed.
 #[test]
 fn every_seed_to_every_format() {
     let seeds = load_seeds();
@@ -1955,15 +1777,11 @@ fn every_seed_to_every_format() {
     );
 }
 
-/// KB2. Input: any image with alpha (horse.png, logo.png, a grey+alpha PNG) with
-/// `{ grayscale: true, format: 'tiff' }` (or a grey+alpha PNG to TIFF). Expected: a
-/// grey+alpha (or RGBA) TIFF, as sharp writes. Got: `ERR_INTERNAL` "cannot encode tiff:
-/// The encoder or decoder for Tiff does not support the color type `La8`". Likely fix
-/// in src/image/encode.rs, `Format::Tiff`: expand 2-channel rasters to RGBA
-/// (`raster.with_channels(4, background)`) as the WebP and AVIF branches do, or write
-/// grey + extra sample through the tiff crate directly.
+/// KB2 (fixed in c8bd0be). Input: any image with alpha (horse.png, logo.png, a
+/// grey+alpha PNG) with `{ grayscale: true, format: 'tiff' }`. Expected: a grey+alpha
+/// (or RGBA) TIFF, as sharp writes. Was: `ERR_INTERNAL` "cannot encode tiff: The
+/// encoder or decoder for Tiff does not support the color type `La8`".
 #[test]
-#[ignore = "corepool bug KB2: grey+alpha rasters cannot be encoded as TIFF (ERR_INTERNAL)"]
 fn kb2_grey_alpha_encodes_as_tiff() {
     let raster = Raster::filled(8, 6, 2, [100, 100, 100, 128]);
     let tiff = encode::encode(&raster, Format::Tiff, None, false, [0, 0, 0, 255]);
@@ -1987,7 +1805,7 @@ fn png(w: u32, h: u32) -> Vec<u8> {
     corepool_encode(&test_raster(w, h, 4), Format::Png, false)
 }
 
-/// The inputs of KB3: valid PNGs that crash (or over-read) with a cover resize, found by
+/// KB3 (fixed in c8bd0be) inputs: valid PNGs that crashed with a cover resize, found by
 /// the fuzzer (64x16) and by replaying fast_image_resize's coefficient bounds over a
 /// grid of sizes (the others).
 const KB3_CASES: [((u32, u32), (u32, u32)); 4] = [
@@ -1997,83 +1815,37 @@ const KB3_CASES: [((u32, u32), (u32, u32)); 4] = [
     ((36, 116), (16, 192)),
 ];
 
+/// KB3 (fixed in c8bd0be). Input: a valid 64x16 RGBA (or RGB) PNG, `{ width: 64,
+/// height: 48 }` (fit cover). Expected: a 64x48 image. Was: SIGSEGV, the process died
+/// (in Node too). Cause: src/image/resize.rs passed a fractional crop window to
+/// fast_image_resize 6.1.0, whose `Resizer::do_convolution` (u8 images, both passes)
+/// shifts every horizontal bound by `bounds[0].start` assuming monotonic bounds; zero
+/// taps trimmed from the first bound (Catmull-Rom is 0 at integer distances) made
+/// bounds[0] start after bounds[1] (64x16: 21 vs 20), the u32 subtraction wrapped and
+/// the AVX2 kernel read ~16 GB past the row. Runs in child processes.
 #[test]
-fn kb3_predictor_matches_the_known_inputs() {
-    for ((w, h), (tw, th)) in KB3_CASES {
-        let case = Case {
-            bytes: png(w, h),
-            opts: ProcessOptions {
-                width: Some(tw),
-                height: Some(th),
-                ..ProcessOptions::default()
-            },
-            what: String::new(),
-        };
-        assert!(trips_kb3(&case), "{w}x{h} -> {tw}x{th}");
-    }
-    // Ordinary cover crops do not trip it.
-    for ((w, h), (tw, th)) in [
-        ((640, 427), (200, 200)),
-        ((100, 20), (100, 60)),
-        ((16, 64), (48, 64)),
-    ] {
-        let case = Case {
-            bytes: png(w, h),
-            opts: ProcessOptions {
-                width: Some(tw),
-                height: Some(th),
-                ..ProcessOptions::default()
-            },
-            what: String::new(),
-        };
-        assert!(!trips_kb3(&case), "{w}x{h} -> {tw}x{th}");
-    }
-}
-
-/// KB3. Input: a valid 64x16 RGBA (or RGB) PNG, `{ width: 64, height: 48 }` (fit cover,
-/// the default). Expected: a 64x48 image. Got: SIGSEGV, the process dies (in Node too:
-/// `processImage(png, { width: 64, height: 48 })` kills node with signal 11). Also
-/// 22x35 -> 16x48, 85x80 -> 16x112, 36x116 -> 16x192, and any enlarging cover crop
-/// whose first output pixel centre lands exactly on a source pixel centre.
-/// Cause: src/image/resize.rs passes `ResizeOptions::crop(left, top, w, h)` with a
-/// fractional window (from `pipeline::apply_plan`, `Placement::Crop`); fast_image_resize
-/// 6.1.0 `Resizer::do_convolution` (u8 images, both passes) takes
-/// `x_first = horiz_coeffs.bounds[0].start` and does `b.start -= x_first` for every
-/// bound, assuming monotonic bounds; `precompute_coefficients` trims zero-weight taps, so
-/// bounds[0] can start one or two pixels after bounds[1] (64x16: 21 vs 20), the
-/// subtraction wraps and `horiz_convolution_four_rows` (AVX2) reads ~16 GB past the
-/// row. Likely fix in src/image/resize.rs: for a crop window, resize to an integer
-/// source window instead (floor the left/top edge, ceil the right/bottom edge, resize
-/// that region to the proportionally larger size, then `Raster::crop` the exact output),
-/// or resample the whole scaled image and crop it; or patch fast_image_resize (compute
-/// x_first/x_last as the min start / max end over all bounds) and report it upstream.
-/// The check runs in a child process so that the crash does not kill this test binary.
-#[test]
-#[ignore = "corepool bug KB3: some cover crops crash fast_image_resize with SIGSEGV"]
 fn kb3_cover_crop_does_not_crash() {
-    let exe = std::env::current_exe().expect("test binary");
     for (i, ((w, h), (tw, th))) in KB3_CASES.iter().enumerate() {
-        let status = std::process::Command::new(&exe)
-            .args(["--exact", "kb3_child", "--ignored", "--nocapture"])
-            .env("COREPOOL_FUZZ_KB3_CASE", i.to_string())
-            .stdout(std::process::Stdio::null())
-            .status()
-            .expect("runs the child");
+        let index = i.to_string();
+        let (status, stderr) = run_child("kb3_child", &[("COREPOOL_FUZZ_KB3_CASE", &index)]);
         assert!(
             status.success(),
-            "{w}x{h} PNG -> {{ width: {tw}, height: {th} }} (cover): child {status}"
+            "{w}x{h} PNG -> {{ width: {tw}, height: {th} }} (cover): child {status}: {stderr}"
         );
     }
 }
 
-/// The child of `kb3_cover_crop_does_not_crash` (does nothing unless asked to).
 #[test]
 #[ignore = "run by kb3_cover_crop_does_not_crash in a child process"]
 fn kb3_child() {
-    let Ok(i) = std::env::var("COREPOOL_FUZZ_KB3_CASE") else {
+    if !in_child("kb3_child") {
         return;
-    };
-    let ((w, h), (tw, th)) = KB3_CASES[i.parse::<usize>().expect("index")];
+    }
+    let i: usize = std::env::var("COREPOOL_FUZZ_KB3_CASE")
+        .expect("case")
+        .parse()
+        .expect("index");
+    let ((w, h), (tw, th)) = KB3_CASES[i];
     let opts = ProcessOptions {
         width: Some(tw),
         height: Some(th),
@@ -2083,70 +1855,44 @@ fn kb3_child() {
     assert_eq!((out.width, out.height), (tw, th));
 }
 
-/// KB4. Input: a valid 1x20000 PNG (520 bytes), `{ width: 64, rotation: 30 }`.
-/// Expected: `ERR_INPUT_TOO_LARGE` (the rotated canvas, 640055x1108540 px, is far over
-/// `limitInputPixels`), as the resize output already is checked. Got: the process
-/// aborts, "memory allocation of 2128589309925 bytes failed" (in Node too: exit 134).
-/// A 1x300 PNG with the same options succeeds with a 9655x16660 output after 6 s at
-/// 545 MB RSS. Likely fix in src/image/pipeline.rs `transform`: before
-/// `rotate_degrees`, compute the rotated bounding box (same formula as
-/// `Raster::rotate_degrees` in src/image/raster.rs) and fail with ERR_INPUT_TOO_LARGE
-/// when it exceeds `limit_input_pixels`; and allocate rasters with `try_reserve` so an
-/// impossible size becomes an error, never an abort. Runs in a child process.
-#[test]
-#[ignore = "corepool bug KB4: free-angle rotation output size is unchecked (abort)"]
-fn kb4_rotated_canvas_is_checked_against_the_limit() {
-    let exe = std::env::current_exe().expect("test binary");
-    let output = std::process::Command::new(&exe)
-        .args(["--exact", "kb4_child", "--ignored", "--nocapture"])
-        .env("COREPOOL_FUZZ_KB4_CHILD", "1")
-        .output()
-        .expect("runs the child");
-    assert!(
-        output.status.success(),
-        "1x20000 PNG -> {{ width: 64, rotation: 30 }}: child {}: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-            .lines()
-            .filter(|l| l.contains("fuzz:") || l.contains("allocation") || l.contains("panicked"))
-            .collect::<Vec<_>>()
-            .join(" | ")
-    );
-}
-
-/// The child of `kb4_rotated_canvas_is_checked_against_the_limit`.
-#[test]
-#[ignore = "run by kb4_rotated_canvas_is_checked_against_the_limit in a child process"]
-fn kb4_child() {
-    if std::env::var_os("COREPOOL_FUZZ_KB4_CHILD").is_none() {
-        return;
-    }
-    let thin = corepool_encode(&test_raster(1, 20_000, 3), Format::Png, false);
-    let opts = ProcessOptions {
-        width: Some(64),
-        rotation: 30.0,
-        ..ProcessOptions::default()
-    };
-    let result = pipeline::process(&thin, &opts).map(|o| (o.width, o.height));
-    assert_eq!(result.map_err(|e| e.code), Err(ErrorCode::InputTooLarge));
-}
-
 /// A valid 1 x `h` RGB PNG: a thin image whose resize to width 64 is very tall.
 fn thin_png(h: u32) -> Vec<u8> {
     corepool_encode(&test_raster(1, h, 3), Format::Png, false)
 }
 
-/// KB5. Input: a valid 1x2000 PNG, `{ width: 64, format: 'gif' }` (output 64x128000,
-/// 8.2 Mpx, within the pixel limit). Expected: a documented error code (GIF stores at
-/// most 65535 px a side; sharp says "Processed image is too large for the GIF
-/// format"). Got: ERR_INTERNAL "cannot encode gif: The Image's dimensions are either too
-/// small or too large", which the contract reserves for corepool bugs. Likely fix in
-/// src/image/encode.rs (or before decoding, in pipeline/batch): check the output size
-/// against the format's maximum (GIF 65535, WebP 16383, JPEG 65500, AVIF per encoder)
-/// and fail with a documented code (e.g. ERR_INVALID_OPTION naming width/height and the
-/// format, or ERR_INPUT_TOO_LARGE) before any work.
+/// KB4 (fixed in c8bd0be). Input: a valid 1x20000 PNG (520 bytes), `{ width: 64,
+/// rotation: 30 }`. Expected: `ERR_INPUT_TOO_LARGE` (the rotated canvas, 640055x1108540
+/// px, is far over `limitInputPixels`). Was: the process aborted, "memory allocation of
+/// 2128589309925 bytes failed" (in Node too). Runs in a child process.
 #[test]
-#[ignore = "corepool bug KB5: output too large for GIF gives ERR_INTERNAL"]
+fn kb4_rotated_canvas_is_checked_against_the_limit() {
+    let (status, stderr) = run_child("kb4_child", &[]);
+    assert!(
+        status.success(),
+        "1x20000 PNG -> {{ width: 64, rotation: 30 }}: child {status}: {stderr}"
+    );
+}
+
+#[test]
+#[ignore = "run by kb4_rotated_canvas_is_checked_against_the_limit in a child process"]
+fn kb4_child() {
+    if !in_child("kb4_child") {
+        return;
+    }
+    let opts = ProcessOptions {
+        width: Some(64),
+        rotation: 30.0,
+        ..ProcessOptions::default()
+    };
+    let result = pipeline::process(&thin_png(20_000), &opts).map(|o| (o.width, o.height));
+    assert_eq!(result.map_err(|e| e.code), Err(ErrorCode::InputTooLarge));
+}
+
+/// KB5 (fixed in c8bd0be). Input: a valid 1x2000 PNG, `{ width: 64, format: 'gif' }`
+/// (output 64x128000, 8.2 Mpx, within the pixel limit). Expected: a documented error
+/// code (GIF stores at most 65535 px a side). Was: ERR_INTERNAL "cannot encode gif: The
+/// Image's dimensions are either too small or too large".
+#[test]
 fn kb5_output_too_large_for_gif_is_a_documented_error() {
     let opts = ProcessOptions {
         width: Some(64),
@@ -2160,15 +1906,12 @@ fn kb5_output_too_large_for_gif_is_a_documented_error() {
     );
 }
 
-/// KB6. Input: a valid 1x2000 PNG, `{ width: 64, format: 'webp' }` (output 64x128000).
-/// Expected: a documented error code (WebP stores at most 16383 px a side). Got: a
-/// panic, "called `Result::unwrap()` on an `Err` value: VP8_ENC_ERROR_BAD_DIMENSION" at
-/// webp-0.3.1/src/encoder.rs:59 (`webp::Encoder::encode` unwraps), reached from
-/// src/image/encode.rs `Format::Webp`; processImage/processImages report it as
-/// ERR_INTERNAL. Likely fix: check `w, h <= 16383` in `encode::encode` before calling
-/// the webp crate (and the same output-size check as KB5).
+/// KB6 (fixed in c8bd0be). Input: a valid 1x2000 PNG, `{ width: 64, format: 'webp' }`
+/// (output 64x128000). Expected: a documented error code (WebP stores at most 16383 px
+/// a side). Was: a panic, "called `Result::unwrap()` on an `Err` value:
+/// VP8_ENC_ERROR_BAD_DIMENSION" at webp-0.3.1/src/encoder.rs:59, reported by the
+/// binding as ERR_INTERNAL.
 #[test]
-#[ignore = "corepool bug KB6: output too large for WebP panics in the webp crate"]
 fn kb6_output_too_large_for_webp_is_a_documented_error() {
     let opts = ProcessOptions {
         width: Some(64),
@@ -2188,18 +1931,29 @@ fn kb6_output_too_large_for_webp_is_a_documented_error() {
     }
 }
 
-/// KB7. Input: an extended WebP (VP8X canvas 48x32) whose VP8 frame header declares
-/// 15144x16361, with `limitInputPixels: 1_000_000`. Expected: ERR_INPUT_TOO_LARGE (or
-/// ERR_INPUT_CORRUPT: the bitstream disagrees with the canvas) without allocating for
-/// 248 Mpx. Got: ERR_INPUT_CORRUPT after `image-webp` allocated ~354 MiB of Y/U/V planes
-/// sized from the bitstream header (the limit is only checked against the canvas). At
-/// the default limit a 16383x16383 bitstream passes too. Likely fix in
-/// src/image/decode.rs `probe`: for VP8X files also read the VP8/VP8L frame header and
-/// check it against the limit (and against the canvas), and lower `Limits::max_alloc`
-/// in `reader` to a budget derived from `limit_input_pixels` (if image-webp honours it).
+/// KB7 (open). Input: an extended WebP (VP8X canvas 48x32) whose VP8 frame header
+/// declares 15144x16361, with `limitInputPixels: 1_000_000`. Expected:
+/// ERR_INPUT_TOO_LARGE (or ERR_INPUT_CORRUPT: the bitstream disagrees with the canvas)
+/// without allocating for 248 Mpx. Got: ERR_INPUT_CORRUPT after `image-webp` allocated
+/// ~354 MiB of Y/U/V planes sized from the bitstream header (the limit is only checked
+/// against the canvas). At the default limit a 16383x16383 bitstream passes too. Likely
+/// fix in src/image/decode.rs `probe`: for VP8X files also read the VP8/VP8L frame
+/// header and check it against the limit (and against the canvas), and lower
+/// `Limits::max_alloc` in `reader` to a budget derived from `limit_input_pixels` (if
+/// image-webp honours it). Runs in a child process.
 #[test]
 #[ignore = "corepool bug KB7: WebP bitstream size is not checked against the limit"]
 fn kb7_webp_bitstream_larger_than_canvas_is_rejected_cheaply() {
+    let (status, stderr) = run_child("kb7_child", &[]);
+    assert!(status.success(), "KB7: child {status}: {stderr}");
+}
+
+#[test]
+#[ignore = "run by kb7_webp_bitstream_larger_than_canvas_is_rejected_cheaply in a child"]
+fn kb7_child() {
+    if !in_child("kb7_child") {
+        return;
+    }
     let simple = corepool_encode(&test_raster(48, 32, 3), Format::Webp, false);
     assert_eq!(&simple[12..16], b"VP8 ");
     let size = u32::from_le_bytes(simple[16..20].try_into().expect("4 bytes")) as usize;
@@ -2218,10 +1972,8 @@ fn kb7_webp_bitstream_larger_than_canvas_is_rejected_cheaply() {
         limit_input_pixels: Some(1_000_000),
         ..ProcessOptions::default()
     };
-    let before = LIVE.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
-    let result = pipeline::process(&webp, &opts).map(|o| (o.width, o.height));
-    let grew = PEAK.load(Ordering::Relaxed).saturating_sub(before);
+    let (result, grew) =
+        peak_growth(|| pipeline::process(&webp, &opts).map(|o| (o.width, o.height)));
     assert!(result.is_err(), "{result:?}");
     assert!(
         grew < 16 << 20,
@@ -2230,18 +1982,25 @@ fn kb7_webp_bitstream_larger_than_canvas_is_rejected_cheaply() {
     );
 }
 
-/// KB8. Input: one 4000x4000 RGBA PNG with `{ width: 64 }`, then nothing. Expected: the
-/// memory of a large image is released when its call returns (a small, bounded cache
-/// per thread is fine). Got (committed HEAD): each thread that resized it keeps
-/// fast_image_resize's premultiplied-alpha buffer (width x height x 4 bytes, here
-/// 61 MiB) for the life of the thread, because src/image/resize.rs keeps one `Resizer`
-/// per thread in a `thread_local!` and never calls `reset_internal_buffers()`. In Node,
-/// after two 4000x4000 RGBA images on a 2-thread pool, RSS stays 126 MB higher for good;
-/// at the default limit (268 Mpx) that is up to ~1 GiB retained per pool thread. The
-/// working tree's uncommitted src/image/resize.rs (reset above 32 MiB) addresses it.
+/// KB8 (fixed in c8bd0be: scratch above 32 MiB is released). Input: one 4000x4000 RGBA
+/// PNG with `{ width: 64 }`, then nothing. Expected: the memory of a large image is
+/// released when its call returns (a small, bounded cache per thread is fine). Was:
+/// each thread that resized it kept fast_image_resize's premultiplied-alpha buffer
+/// (width x height x 4 bytes, here 61 MiB) for the life of the thread (the thread-local
+/// `Resizer` in src/image/resize.rs); in Node, RSS stayed 126 MB higher after two such
+/// images. Runs in a child process.
 #[test]
-#[ignore = "corepool bug KB8: resize scratch buffers are retained per thread"]
 fn kb8_resize_scratch_is_released_after_the_call() {
+    let (status, stderr) = run_child("kb8_child", &[]);
+    assert!(status.success(), "KB8: child {status}: {stderr}");
+}
+
+#[test]
+#[ignore = "run by kb8_resize_scratch_is_released_after_the_call in a child process"]
+fn kb8_child() {
+    if !in_child("kb8_child") {
+        return;
+    }
     let rgba = corepool_encode(&test_raster(4000, 4000, 4), Format::Png, false);
     let opts = ProcessOptions {
         width: Some(64),
@@ -2264,43 +2023,33 @@ fn kb8_resize_scratch_is_released_after_the_call() {
     );
 }
 
-/// KB9. Input: a valid 1x65535 RGB PNG, `{ width: 1000, height: 1000 }` (fit cover, an
-/// enlarging crop), with the working tree's uncommitted src/image/pipeline.rs.
-/// Expected: a 1000x1000 image (sharp makes one), without materialising the scaled
-/// image. Got: `apply_plan` resamples to the whole scaled size, 1000x65535000 (65.5 Gpx,
-/// ~196 GB for RGB), before cropping: the allocation fails and the process aborts. The
-/// scaled size is not checked against `limitInputPixels` (only `plan.output` is). Likely
-/// fix: for an enlarging crop, resample an integer-aligned source window slightly
-/// larger than the crop (floor/ceil its edges plus the filter support) to the matching
-/// part of the scaled grid and crop that, so memory stays proportional to the output; or
-/// at least refuse a scaled size over the limit with ERR_INPUT_TOO_LARGE. Runs in a
-/// child process.
+/// KB9 (open; introduced by the fix of KB3 in c8bd0be). Input: a valid 1x65535 RGB PNG,
+/// `{ width: 1000, height: 1000 }` (fit cover, an enlarging crop). Expected: a 1000x1000
+/// image (sharp makes one), without materialising the scaled image. Got: `apply_plan`
+/// (src/image/pipeline.rs, `Placement::Crop if sw > raster.width || sh >
+/// raster.height`) resamples to the whole scaled size, 1000x65535000 (65.5 Gpx, ~196 GB
+/// for RGB), before cropping: the allocation fails and the process aborts ("memory
+/// allocation of 196605000000 bytes failed"; in Node too). The scaled size is not
+/// checked against `limitInputPixels` (only `plan.output` is); `{ width: 64, height: 48
+/// }` on the same input allocates 1 GiB. Likely fix: for an enlarging crop, resample an
+/// integer-aligned source window (floor/ceil the window edges, plus the filter support)
+/// to the matching part of the scaled grid and crop that, so memory stays proportional
+/// to the output; at the very least refuse a scaled size over the limit with
+/// ERR_INPUT_TOO_LARGE. Runs in a child process.
 #[test]
 #[ignore = "corepool bug KB9: enlarging cover crop allocates the whole scaled image"]
 fn kb9_enlarging_cover_crop_stays_proportional_to_the_output() {
-    let exe = std::env::current_exe().expect("test binary");
-    let output = std::process::Command::new(&exe)
-        .args(["--exact", "kb9_child", "--ignored", "--nocapture"])
-        .env("COREPOOL_FUZZ_KB9_CHILD", "1")
-        .output()
-        .expect("runs the child");
+    let (status, stderr) = run_child("kb9_child", &[]);
     assert!(
-        output.status.success(),
-        "1x65535 PNG -> {{ width: 1000, height: 1000 }}: child {}: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-            .lines()
-            .filter(|l| l.contains("fuzz:") || l.contains("allocation") || l.contains("panicked"))
-            .collect::<Vec<_>>()
-            .join(" | ")
+        status.success(),
+        "1x65535 PNG -> {{ width: 1000, height: 1000 }}: child {status}: {stderr}"
     );
 }
 
-/// The child of `kb9_enlarging_cover_crop_stays_proportional_to_the_output`.
 #[test]
 #[ignore = "run by kb9_enlarging_cover_crop_stays_proportional_to_the_output in a child"]
 fn kb9_child() {
-    if std::env::var_os("COREPOOL_FUZZ_KB9_CHILD").is_none() {
+    if !in_child("kb9_child") {
         return;
     }
     let thin = thin_png(65_535);
@@ -2309,10 +2058,8 @@ fn kb9_child() {
         height: Some(1000),
         ..ProcessOptions::default()
     };
-    let before = LIVE.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
-    let result = pipeline::process(&thin, &opts).map(|o| (o.width, o.height));
-    let grew = PEAK.load(Ordering::Relaxed).saturating_sub(before);
+    let (result, grew) =
+        peak_growth(|| pipeline::process(&thin, &opts).map(|o| (o.width, o.height)));
     assert_eq!(result.map_err(|e| e.code), Ok((1000, 1000)));
     assert!(grew < 256 << 20, "peak heap grew by {} MiB", grew >> 20);
 }
