@@ -764,18 +764,20 @@ const settle = () => { gc(); return new Promise((r) => setTimeout(r, 300)) }
   assert.ok(after - before < 40, `RSS grew by ${(after - before).toFixed(0)} MiB and stayed there`)
 })
 
-// KB9. An enlarging cover crop of a very thin image: with the working tree's fix of
-// KB3 (resample the whole scaled image, then crop), 1x65535 -> 1000x1000 asks for a
-// 1000x65535000 intermediate (~196 GB) and aborts. sharp produces the 1000x1000 image.
-test('KB9: an enlarging cover crop of a 1x65535 image stays proportional to the output', { todo: 'corepool bug KB9: whole scaled image materialised for an enlarging crop (src/image/pipeline.rs apply_plan)' }, async (t) => {
+// KB9 (fixed). An enlarging cover crop of a very thin image: 1x65535 -> 1000x1000 once
+// asked for the whole 1000x65535000 scaled image (~196 GB). Only the window that
+// survives the crop is computed now; sharp produces the same 1000x1000 image.
+test('KB9: an enlarging cover crop of a 1x65535 image stays proportional to the output', async (t) => {
   const dir = tmpDir(t)
   const input = put(dir, 'thin.png', await sharp({ create: { width: 1, height: 65535, channels: 3, background: '#c40' } }).png().toBuffer())
+  const output = path.join(dir, 'square.png')
   const script = path.join(dir, 'kb9.cjs')
   fs.writeFileSync(
     script,
-    `const { processImage } = require(${JSON.stringify(INDEX)})
+    `const fs = require('node:fs')
+const { processImage } = require(${JSON.stringify(INDEX)})
 processImage(${JSON.stringify(input)}, { width: 1000, height: 1000 }).then(
-  (r) => process.stdout.write(JSON.stringify({ ...r.info, rss: process.memoryUsage().rss })),
+  (r) => { fs.writeFileSync(${JSON.stringify(output)}, r.data); process.stdout.write(JSON.stringify({ ...r.info, rss: process.memoryUsage().rss })) },
   (e) => process.stdout.write(JSON.stringify({ code: e.code, message: e.message })),
 )`,
   )
@@ -785,4 +787,10 @@ processImage(${JSON.stringify(input)}, { width: 1000, height: 1000 }).then(
   const info = JSON.parse(child.stdout)
   assert.deepEqual([info.width, info.height], [1000, 1000], child.stdout)
   assert.ok(info.rss < 512 * 1048576, `RSS ${info.rss >> 20} MiB`)
+  // The strip is one colour, so is every pixel of the square.
+  const { data, info: decoded } = await sharp(output).raw().toBuffer({ resolveWithObject: true })
+  assert.deepEqual([decoded.width, decoded.height], [1000, 1000])
+  for (let i = 0; i < data.length; i += decoded.channels) {
+    if (data[i] !== 0xcc || data[i + 1] !== 0x44 || data[i + 2] !== 0) assert.fail(`pixel ${i / decoded.channels} is ${[...data.subarray(i, i + 3)]}`)
+  }
 })

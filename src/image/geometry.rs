@@ -177,16 +177,42 @@ pub struct ResizeRequest {
 /// Invariants: every dimension is `>= 1`; `Exact` ⇔ `scaled == output` with
 /// `offset == (0, 0)`; for `Crop`, `offset + output <= scaled` on both axes;
 /// for `Embed`, `offset + scaled <= output` on both axes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ResizePlan {
     /// Size to resample the whole input to.
     pub scaled: (u32, u32),
+    /// libvips' scale factor per axis (`1 / shrink`; `> 1` enlarges). The sampling
+    /// grid of an enlargement depends on it, not on the rounded `scaled` size.
+    pub scale: (f64, f64),
     /// Final image size.
     pub output: (u32, u32),
     /// `(left, top)`: crop window origin in the scaled image ([`Placement::Crop`])
     /// or the scaled image's origin on the canvas ([`Placement::Embed`]).
     pub offset: (u32, u32),
     pub mode: Placement,
+}
+
+impl ResizePlan {
+    /// The plan with centred crop or embed offsets counted from the other end on the
+    /// `reversed` axes (horizontal, vertical). sharp turns an image by quarter turns
+    /// before resizing; corepool resizes first, so where the turn reverses an axis,
+    /// sharp's centring rounds towards that axis' far end. Other gravities are
+    /// corepool's own and stay as they are.
+    pub fn centred_from_far_end(mut self, reversed: (bool, bool), position: Position) -> Self {
+        let (h, v) = anchors(position);
+        let (outer, inner) = match self.mode {
+            Placement::Exact => return self,
+            Placement::Crop => (self.scaled, self.output),
+            Placement::Embed => (self.output, self.scaled),
+        };
+        if reversed.0 && h == 1 {
+            self.offset.0 = outer.0.saturating_sub(inner.0) - self.offset.0;
+        }
+        if reversed.1 && v == 1 {
+            self.offset.1 = outer.1.saturating_sub(inner.1) - self.offset.1;
+        }
+        self
+    }
 }
 
 /// How the resampled image becomes the output.
@@ -217,8 +243,10 @@ pub fn plan(input: (u32, u32), req: &ResizeRequest) -> ResizePlan {
     // A missing target dimension takes the resampled length, as in sharp.
     let target = (width.unwrap_or(scaled.0), height.unwrap_or(scaled.1));
 
+    let scale = (1.0 / hshrink, 1.0 / vshrink);
     let exact = ResizePlan {
         scaled,
+        scale,
         output: scaled,
         offset: (0, 0),
         mode: Placement::Exact,
@@ -231,6 +259,7 @@ pub fn plan(input: (u32, u32), req: &ResizeRequest) -> ResizePlan {
             }
             ResizePlan {
                 scaled,
+                scale,
                 output,
                 offset: crop_offset(scaled, output, req.position),
                 mode: Placement::Crop,
@@ -243,6 +272,7 @@ pub fn plan(input: (u32, u32), req: &ResizeRequest) -> ResizePlan {
             }
             ResizePlan {
                 scaled,
+                scale,
                 output,
                 offset: embed_offset(scaled, output, req.position),
                 mode: Placement::Embed,
@@ -517,18 +547,33 @@ mod tests {
     }
 
     #[test]
+    fn centring_from_the_far_end_mirrors_only_centred_reversed_axes() {
+        // cover 640x427 -> 800x600: scaled 899x600, left 50 of a slack of 99.
+        let p = plan((640, 427), &req(Some(800), Some(600), Fit::Cover));
+        let m = p.centred_from_far_end((true, true), Position::Centre);
+        assert_eq!(m.offset, (49, 0));
+        assert_eq!(p.centred_from_far_end((false, true), Position::Centre), p);
+        let west = ResizeRequest {
+            position: Position::West,
+            ..req(Some(800), Some(600), Fit::Cover)
+        };
+        let p = plan((640, 427), &west);
+        assert_eq!(p.centred_from_far_end((true, false), Position::West), p);
+        // contain 640x427 -> 800x601: scaled 800x534, top 33 of a slack of 67.
+        let p = plan((640, 427), &req(Some(800), Some(601), Fit::Contain));
+        let m = p.centred_from_far_end((false, true), Position::Centre);
+        assert_eq!((p.offset, m.offset), ((0, 33), (0, 34)));
+    }
+
+    #[test]
     fn centre_crop_rounds_up_and_centre_embed_rounds_down() {
         // cover 640x427 -> 800x600: scaled 899x600, left = (99 + 1) / 2 = 50.
         let p = plan((640, 427), &req(Some(800), Some(600), Fit::Cover));
         assert_eq!(
-            p,
-            ResizePlan {
-                scaled: (899, 600),
-                output: (800, 600),
-                offset: (50, 0),
-                mode: Placement::Crop
-            }
+            (p.scaled, p.output, p.offset, p.mode),
+            ((899, 600), (800, 600), (50, 0), Placement::Crop)
         );
+        assert_eq!(p.scale, (600.0 / 427.0, 600.0 / 427.0));
         // contain 640x427 -> 800x600: scaled 800x534, top = 66 / 2 = 33.
         let p = plan((640, 427), &req(Some(800), Some(600), Fit::Contain));
         assert_eq!(

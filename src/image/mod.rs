@@ -14,3 +14,4 @@ pub mod output;
 pub mod pipeline;
 pub mod raster;
 pub mod resize;
+pub mod upsample;

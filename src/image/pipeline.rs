@@ -16,6 +16,7 @@ use super::jpeg;
 use super::options::{Format, ProcessOptions};
 use super::raster::Raster;
 use super::resize;
+use super::upsample;
 use crate::error::{ErrorCode, Failure};
 
 /// An encoded result.
@@ -174,47 +175,70 @@ pub fn transform(bytes: &[u8], header: &Header, opts: &ProcessOptions) -> Result
     Ok(raster)
 }
 
+/// Which axes (horizontal, vertical) of the resized image the rotation that follows
+/// reverses: a quarter turn clockwise reverses the vertical axis, a half turn both,
+/// three quarters the horizontal one. Free rotations count as none.
+fn reversed_by_rotation(degrees: f64) -> (bool, bool) {
+    let normalised = degrees.rem_euclid(360.0);
+    if normalised % 90.0 != 0.0 {
+        return (false, false);
+    }
+    match (normalised / 90.0) as u32 {
+        1 => (false, true),
+        2 => (true, true),
+        3 => (true, false),
+        _ => (false, false),
+    }
+}
+
 fn apply_plan(
     raster: &Raster,
     plan: &geometry::ResizePlan,
     opts: &ProcessOptions,
 ) -> Result<Raster, Failure> {
     let resize_failed = |e: String| Failure::internal(format!("resize failed: {e}"));
+    // Resize on the grid sharp uses when it turns the image first.
+    let reversed = reversed_by_rotation(opts.rotation);
+    let plan = &plan.centred_from_far_end(reversed, opts.position);
     let (sw, sh) = plan.scaled;
+    let (ow, oh) = plan.output;
+    let (sx, sy) = plan.scale;
+    if sx > 1.0 || sy > 1.0 {
+        // Enlarging on at least one axis, as libvips does it: reduce a shrinking axis
+        // first (Lanczos3), then resample on libvips' affine grid, that axis at scale
+        // 1. Only the part of the scaled image that survives a crop is computed.
+        let reduced;
+        let source = if sx < 1.0 || sy < 1.0 {
+            let w = if sx < 1.0 { sw } else { raster.width };
+            let h = if sy < 1.0 { sh } else { raster.height };
+            reduced = resize::resize(raster, None, w, h).map_err(resize_failed)?;
+            &reduced
+        } else {
+            raster
+        };
+        let axis = |scale: f64, scaled_len: u32, reversed: bool| upsample::Axis {
+            scale: scale.max(1.0),
+            scaled_len,
+            reversed,
+        };
+        let axes = (axis(sx, sw, reversed.0), axis(sy, sh, reversed.1));
+        let window = match plan.mode {
+            Placement::Crop => (plan.offset.0, plan.offset.1, ow, oh),
+            Placement::Exact | Placement::Embed => (0, 0, sw, sh),
+        };
+        let scaled = upsample::enlarge(source, axes, window).map_err(resize_failed)?;
+        return Ok(match plan.mode {
+            Placement::Embed => embed(scaled, plan, opts),
+            Placement::Exact | Placement::Crop => scaled,
+        });
+    }
     match plan.mode {
         Placement::Exact => resize::resize(raster, None, sw, sh).map_err(resize_failed),
-        Placement::Crop if sw > raster.width || sh > raster.height => {
-            // Enlarging: resample the whole image, then cut the window out. (A
-            // fractional source window combined with enlargement made
-            // fast_image_resize read out of bounds.) The intermediate must stay
-            // within the pixel limit: a 1x65535 image covered to 1000x1000 would be
-            // 65 gigapixels.
-            let pixels = u64::from(sw) * u64::from(sh);
-            let cap = opts
-                .limit_input_pixels
-                .unwrap_or(super::options::DEFAULT_LIMIT_INPUT_PIXELS * 16);
-            if pixels > cap {
-                return Err(Failure::new(
-                    ErrorCode::InputTooLarge,
-                    format!("resizing to cover needs a {sw}x{sh} intermediate, more than limitInputPixels allows"),
-                ));
-            }
-            let scaled = resize::resize(raster, None, sw, sh).map_err(resize_failed)?;
-            let (ow, oh) = plan.output;
-            let (left, top) = plan.offset;
-            Ok(scaled.crop(
-                left.min(sw - ow.min(sw)),
-                top.min(sh - oh.min(sh)),
-                ow.min(sw),
-                oh.min(sh),
-            ))
-        }
         Placement::Crop => {
             // Reducing: resample only the window that survives the crop, mapping the
             // output window in the scaled image back to source pixels.
             let fx = f64::from(raster.width) / f64::from(sw);
             let fy = f64::from(raster.height) / f64::from(sh);
-            let (ow, oh) = plan.output;
             let (left, top) = plan.offset;
             // Clamp: f64 rounding (100 * 8.72 = 872.0000000000001) must not push the
             // window past the source edge.
@@ -233,16 +257,22 @@ fn apply_plan(
         }
         Placement::Embed => {
             let scaled = resize::resize(raster, None, sw, sh).map_err(resize_failed)?;
-            let bg = opts.background;
-            let scaled = if bg[3] < 255 && !scaled.has_alpha() {
-                scaled.with_channels(scaled.channels + 1, bg)
-            } else {
-                scaled
-            };
-            let (ow, oh) = plan.output;
-            Ok(scaled.embed(ow, oh, plan.offset.0, plan.offset.1, bg))
+            Ok(embed(scaled, plan, opts))
         }
     }
+}
+
+/// Pastes the resampled image onto the `contain` canvas, adding an alpha channel
+/// when the background is translucent.
+fn embed(scaled: Raster, plan: &geometry::ResizePlan, opts: &ProcessOptions) -> Raster {
+    let bg = opts.background;
+    let scaled = if bg[3] < 255 && !scaled.has_alpha() {
+        scaled.with_channels(scaled.channels + 1, bg)
+    } else {
+        scaled
+    };
+    let (ow, oh) = plan.output;
+    scaled.embed(ow, oh, plan.offset.0, plan.offset.1, bg)
 }
 
 #[cfg(test)]

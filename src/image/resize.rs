@@ -1,5 +1,5 @@
-//! Resampling with `fast_image_resize`: SIMD convolution, Lanczos3 like sharp's
-//! default kernel, alpha premultiplied during resampling so that transparent pixels
+//! Reduction with `fast_image_resize`: SIMD convolution, Lanczos3 like sharp's
+//! default kernel (enlargement is `super::upsample`'s), alpha premultiplied during resampling so that transparent pixels
 //! do not bleed their colour into visible ones. Resampling happens in sRGB space, as
 //! sharp does by default.
 
@@ -48,17 +48,9 @@ pub fn resize(
     let source =
         ImageRef::new(src.width, src.height, &src.data, pixel).map_err(|e| e.to_string())?;
     let mut target = Image::new(width, height, pixel);
-    // Like libvips: Lanczos3 when reducing, bicubic (Catmull-Rom) when enlarging.
-    let (src_w, src_h) = window.map_or(
-        (f64::from(src.width), f64::from(src.height)),
-        |(_, _, w, h)| (w, h),
-    );
-    let enlarging = f64::from(width) > src_w || f64::from(height) > src_h;
-    let filter = if enlarging {
-        FilterType::CatmullRom
-    } else {
-        FilterType::Lanczos3
-    };
+    // Reductions only (enlargements go through `upsample`): Lanczos3, like
+    // libvips' vips_reduce.
+    let filter = FilterType::Lanczos3;
     let mut options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter));
     if let Some((left, top, w, h)) = window {
         options = options.crop(left, top, w, h);
