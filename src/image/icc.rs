@@ -2,9 +2,27 @@
 //! so that a photo tagged Adobe RGB or Display P3 looks the same in the output (which
 //! carries no profile) as it did in the input.
 
+use std::sync::OnceLock;
+
 use qcms::{DataType, Intent, Profile, Transform};
+use rayon::prelude::*;
 
 use super::raster::Raster;
+
+/// Pixels per parallel chunk of a conversion.
+const CHUNK_PIXELS: usize = 64 * 1024;
+
+/// The sRGB output profile with its output tables precomputed, built once. The
+/// precache is what lets qcms pick its AVX/SSE2 transform instead of the scalar one
+/// (measured: the scalar path was half of a 3640x2400 JPEG's processing time).
+fn srgb() -> &'static Profile {
+    static SRGB: OnceLock<Box<Profile>> = OnceLock::new();
+    SRGB.get_or_init(|| {
+        let mut profile = Profile::new_sRGB();
+        profile.precache_output_transform();
+        profile
+    })
+}
 
 /// Reassembles the ICC profile that a JPEG splits over `APP2` segments, each
 /// `ICC_PROFILE\0`, its 1-based sequence number, the chunk count, then the data.
@@ -45,9 +63,12 @@ pub fn convert_to_srgb(raster: &mut Raster, profile: &[u8]) {
     let Some(input) = Profile::new_from_slice(profile, false) else {
         return;
     };
-    let output = Profile::new_sRGB();
-    if let Some(transform) = Transform::new(&input, &output, data_type, Intent::Perceptual) {
-        transform.apply(&mut raster.data);
+    if let Some(transform) = Transform::new(&input, srgb(), data_type, Intent::Perceptual) {
+        let chunk = CHUNK_PIXELS * usize::from(raster.channels);
+        raster
+            .data
+            .par_chunks_mut(chunk)
+            .for_each(|pixels| transform.apply(pixels));
     }
 }
 
