@@ -32,7 +32,7 @@
 //!   `COREPOOL_FUZZ_TRAP_BYTES=<n>` prints a backtrace for every allocation of at least
 //!   n bytes (with a replay: who allocates that much). Failing inputs are also saved under
 //!   `target/tmp/fuzz-findings/`.
-//! - Cases that trigger an open known corepool bug (KB7, KB9: see `known_bug`) are
+//! - Cases that trigger an open known corepool bug (KB9: see `known_bug`) are
 //!   counted as "skipped as known bugs" so that the default pass stays green;
 //!   `COREPOOL_FUZZ_STRICT=1` runs them. Every bug found (KB1-KB9) has a regression test
 //!   at the end of this file: `#[ignore]`d while open (`-- --ignored` runs them), run by
@@ -1044,8 +1044,9 @@ fn make_case(seeds: &[Seed], seed: u64, index: u64) -> Case {
 // Known corepool bugs still open: inputs that trigger them are counted and skipped (so
 // the default pass stays green) unless COREPOOL_FUZZ_STRICT=1. Each has an #[ignore]d
 // regression test at the end of this file. The bugs fixed in c8bd0be (KB1-KB6, KB8)
-// are no longer skipped: the fuzzer exercises those paths again, and their regression
-// tests run by default.
+// and KB7 (WebP bitstream checked against its VP8X canvas in `decode::probe`) are no
+// longer skipped: the fuzzer exercises those paths again, and their regression tests
+// run by default.
 // ---------------------------------------------------------------------------------
 
 /// What the pipeline will do with a case, replayed from its planning (probe, JPEG
@@ -1089,46 +1090,6 @@ fn plan_case(case: &Case) -> Option<((u32, u32), Option<geometry::ResizePlan>)> 
     Some((loaded, Some(plan)))
 }
 
-/// KB7: in an extended WebP (VP8X), only the canvas size is checked against
-/// `limitInputPixels`; the VP8/VP8L bitstream inside declares its own size, which the
-/// `image-webp` decoder allocates for before anything compares it with the canvas. A
-/// 770-byte WebP with a 40x30 canvas and a 15144x16361 VP8 frame header allocates
-/// 354 MiB (Y, U, V planes) and then fails with ERR_INPUT_CORRUPT.
-const KB7: &str = "KB7 WebP bitstream size larger than its VP8X canvas is allocated unchecked";
-
-/// The size the VP8 or VP8L bitstream of a WebP declares (not the VP8X canvas).
-fn webp_bitstream_size(b: &[u8]) -> Option<(u32, u32)> {
-    let mut i = 12;
-    while i + 8 <= b.len() {
-        let id = &b[i..i + 4];
-        let size = u32::from_le_bytes(b[i + 4..i + 8].try_into().ok()?) as usize;
-        let data = b.get(i + 8..)?;
-        match id {
-            b"VP8 " if data.len() >= 10 => {
-                let w = u32::from(u16::from_le_bytes([data[6], data[7]]) & 0x3FFF);
-                let h = u32::from(u16::from_le_bytes([data[8], data[9]]) & 0x3FFF);
-                return Some((w, h));
-            }
-            b"VP8L" if data.len() >= 5 => {
-                let bits = u32::from_le_bytes(data[1..5].try_into().ok()?);
-                return Some(((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1));
-            }
-            _ => {}
-        }
-        i = i.checked_add(8 + size + (size & 1))?;
-    }
-    None
-}
-
-fn trips_kb7(case: &Case) -> bool {
-    // Simple WebP: the header size is the bitstream size, and it is checked.
-    if decode::sniff(&case.bytes) != Some(Format::Webp) || case.bytes.get(12..16) != Some(b"VP8X") {
-        return false;
-    }
-    let limit = case.opts.limit_input_pixels.unwrap_or(u64::MAX);
-    webp_bitstream_size(&case.bytes).is_some_and(|(w, h)| u64::from(w) * u64::from(h) > limit)
-}
-
 /// KB9 (introduced by the fix of KB3 in c8bd0be, src/image/pipeline.rs `apply_plan`,
 /// `Placement::Crop if sw > raster.width || sh > raster.height`): an enlarging cover
 /// crop resamples the whole scaled image and then crops it, and the scaled size is
@@ -1157,9 +1118,6 @@ fn known_outcome(_problem: &str) -> Option<&'static str> {
 
 /// Which open known bug a case will trigger, decided before running it, if any.
 fn known_bug(case: &Case) -> Option<&'static str> {
-    if trips_kb7(case) {
-        return Some(KB7);
-    }
     if trips_kb9(case) {
         return Some(KB9);
     }
@@ -1931,18 +1889,14 @@ fn kb6_output_too_large_for_webp_is_a_documented_error() {
     }
 }
 
-/// KB7 (open). Input: an extended WebP (VP8X canvas 48x32) whose VP8 frame header
-/// declares 15144x16361, with `limitInputPixels: 1_000_000`. Expected:
-/// ERR_INPUT_TOO_LARGE (or ERR_INPUT_CORRUPT: the bitstream disagrees with the canvas)
-/// without allocating for 248 Mpx. Got: ERR_INPUT_CORRUPT after `image-webp` allocated
-/// ~354 MiB of Y/U/V planes sized from the bitstream header (the limit is only checked
-/// against the canvas). At the default limit a 16383x16383 bitstream passes too. Likely
-/// fix in src/image/decode.rs `probe`: for VP8X files also read the VP8/VP8L frame
-/// header and check it against the limit (and against the canvas), and lower
-/// `Limits::max_alloc` in `reader` to a budget derived from `limit_input_pixels` (if
-/// image-webp honours it). Runs in a child process.
+/// KB7 (fixed: `check_webp_bitstreams` in src/image/decode.rs, called by `probe`).
+/// Input: an extended WebP (VP8X canvas 48x32) whose VP8 frame header declares
+/// 15144x16361, with `limitInputPixels: 1_000_000`. Expected: ERR_INPUT_CORRUPT ("WebP
+/// bitstream is 15144x16361 but its canvas is 48x32") without allocating for 248 Mpx.
+/// Was: ERR_INPUT_CORRUPT after `image-webp` allocated ~354 MiB of Y/U/V planes sized
+/// from the bitstream header (the limit was only checked against the canvas; at the
+/// default limit a 16383x16383 bitstream passed too). Runs in a child process.
 #[test]
-#[ignore = "corepool bug KB7: WebP bitstream size is not checked against the limit"]
 fn kb7_webp_bitstream_larger_than_canvas_is_rejected_cheaply() {
     let (status, stderr) = run_child("kb7_child", &[]);
     assert!(status.success(), "KB7: child {status}: {stderr}");
@@ -1974,7 +1928,16 @@ fn kb7_child() {
     };
     let (result, grew) =
         peak_growth(|| pipeline::process(&webp, &opts).map(|o| (o.width, o.height)));
-    assert!(result.is_err(), "{result:?}");
+    println!("KB7 input: {result:?}, peak heap growth {grew} bytes");
+    let err = result
+        .as_ref()
+        .expect_err("a bitstream larger than its canvas is refused");
+    assert_eq!(err.code, ErrorCode::InputCorrupt, "{err:?}");
+    assert!(
+        err.message
+            .contains("WebP bitstream is 15144x16361 but its canvas is 48x32"),
+        "{err:?}"
+    );
     assert!(
         grew < 16 << 20,
         "a 48x32-canvas WebP made the decoder allocate {} MiB ({result:?})",
