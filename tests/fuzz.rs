@@ -32,7 +32,7 @@
 //!   `COREPOOL_FUZZ_TRAP_BYTES=<n>` prints a backtrace for every allocation of at least
 //!   n bytes (with a replay: who allocates that much). Failing inputs are also saved under
 //!   `target/tmp/fuzz-findings/`.
-//! - Cases that trigger an open known corepool bug (KB9: see `known_bug`) are
+//! - Cases that trigger an open known corepool bug (none now: see `known_bug`) are
 //!   counted as "skipped as known bugs" so that the default pass stays green;
 //!   `COREPOOL_FUZZ_STRICT=1` runs them. Every bug found (KB1-KB9) has a regression test
 //!   at the end of this file: `#[ignore]`d while open (`-- --ignored` runs them), run by
@@ -50,8 +50,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use corepool::error::ErrorCode;
 use corepool::image::decode;
 use corepool::image::encode;
-use corepool::image::geometry::{self, Fit, Placement, ResizeRequest};
-use corepool::image::jpeg;
+use corepool::image::geometry::Fit;
 use corepool::image::options::{Format, ProcessOptions};
 use corepool::image::pipeline;
 use corepool::image::raster::Raster;
@@ -1043,71 +1042,12 @@ fn make_case(seeds: &[Seed], seed: u64, index: u64) -> Case {
 // ---------------------------------------------------------------------------------
 // Known corepool bugs still open: inputs that trigger them are counted and skipped (so
 // the default pass stays green) unless COREPOOL_FUZZ_STRICT=1. Each has an #[ignore]d
-// regression test at the end of this file. The bugs fixed in c8bd0be (KB1-KB6, KB8)
-// and KB7 (WebP bitstream checked against its VP8X canvas in `decode::probe`) are no
-// longer skipped: the fuzzer exercises those paths again, and their regression tests
-// run by default.
+// regression test at the end of this file. None is open now: the bugs fixed in c8bd0be
+// (KB1-KB6, KB8), KB7 (WebP bitstream checked against its VP8X canvas in
+// `decode::probe`) and KB9 (enlargements compute only the cropped window) are no longer
+// skipped: the fuzzer exercises those paths again, and their regression tests run by
+// default.
 // ---------------------------------------------------------------------------------
-
-/// What the pipeline will do with a case, replayed from its planning (probe, JPEG
-/// shrink-on-load, resize plan): the decoded (oriented) size and the resize plan.
-/// `None` when the input will be rejected before resizing.
-fn plan_case(case: &Case) -> Option<((u32, u32), Option<geometry::ResizePlan>)> {
-    let opts = &case.opts;
-    let header = decode::probe(&case.bytes).ok()?;
-    decode::check_limit(&header, opts.limit_input_pixels).ok()?;
-    let mut loaded = header.oriented_size(opts.auto_orient);
-    if opts.width.is_none() && opts.height.is_none() {
-        return Some((loaded, None));
-    }
-    let req = ResizeRequest {
-        width: opts.width,
-        height: opts.height,
-        fit: opts.fit,
-        position: opts.position,
-        without_enlargement: opts.without_enlargement,
-        without_reduction: opts.without_reduction,
-    };
-    let swapped = opts.auto_orient && header.orientation >= 5;
-    let mut plan = geometry::plan(loaded, &req);
-    if header.format == Format::Jpeg {
-        let at_least = if swapped {
-            (plan.scaled.1, plan.scaled.0)
-        } else {
-            plan.scaled
-        };
-        let d = jpeg::shrink_denominator((header.width, header.height), at_least);
-        if d > 1 {
-            let (w, h) = decode::shrunk_size(&header, d);
-            loaded = if swapped { (h, w) } else { (w, h) };
-            plan = geometry::plan(loaded, &req);
-        }
-    }
-    let pixels = u64::from(plan.output.0) * u64::from(plan.output.1);
-    if opts.limit_input_pixels.is_some_and(|limit| pixels > limit) {
-        return None;
-    }
-    Some((loaded, Some(plan)))
-}
-
-/// KB9 (introduced by the fix of KB3 in c8bd0be, src/image/pipeline.rs `apply_plan`,
-/// `Placement::Crop if sw > raster.width || sh > raster.height`): an enlarging cover
-/// crop resamples the whole scaled image and then crops it, and the scaled size is
-/// never checked against `limitInputPixels` (only the output is).
-/// A 1x65535 image with `{ width: 64, height: 48 }` allocates 1 GiB for a 64x4194240
-/// intermediate; `{ width: 1000, height: 1000 }` asks for ~196 GB and aborts.
-const KB9: &str = "KB9 enlarging cover crop resamples the whole scaled image (size unchecked)";
-
-fn trips_kb9(case: &Case) -> bool {
-    let Some((loaded, Some(plan))) = plan_case(case) else {
-        return false;
-    };
-    let (sw, sh) = plan.scaled;
-    let limit = case.opts.limit_input_pixels.unwrap_or(u64::MAX);
-    plan.mode == Placement::Crop
-        && (sw > loaded.0 || sh > loaded.1)
-        && u64::from(sw) * u64::from(sh) > limit
-}
 
 /// Which open known bug an unexpected outcome (a `Bug` message) is, if any. None at the
 /// moment: the bugs recognised this way (KB2 grey+alpha TIFF, KB5 GIF and KB6 WebP
@@ -1116,11 +1056,10 @@ fn known_outcome(_problem: &str) -> Option<&'static str> {
     None
 }
 
-/// Which open known bug a case will trigger, decided before running it, if any.
-fn known_bug(case: &Case) -> Option<&'static str> {
-    if trips_kb9(case) {
-        return Some(KB9);
-    }
+/// Which open known bug a case will trigger, decided before running it, if any. None
+/// at the moment: the last ones predicted this way (KB7 WebP bitstream size, KB9
+/// enlarging cover crop) are fixed.
+fn known_bug(_case: &Case) -> Option<&'static str> {
     None
 }
 
@@ -1986,7 +1925,8 @@ fn kb8_child() {
     );
 }
 
-/// KB9 (open; introduced by the fix of KB3 in c8bd0be). Input: a valid 1x65535 RGB PNG,
+/// KB9 (fixed: enlargements compute only the window that survives a crop,
+/// src/image/upsample.rs; introduced by the fix of KB3 in c8bd0be). Input: a valid 1x65535 RGB PNG,
 /// `{ width: 1000, height: 1000 }` (fit cover, an enlarging crop). Expected: a 1000x1000
 /// image (sharp makes one), without materialising the scaled image. Got: `apply_plan`
 /// (src/image/pipeline.rs, `Placement::Crop if sw > raster.width || sh >
@@ -2000,7 +1940,6 @@ fn kb8_child() {
 /// to the output; at the very least refuse a scaled size over the limit with
 /// ERR_INPUT_TOO_LARGE. Runs in a child process.
 #[test]
-#[ignore = "corepool bug KB9: enlarging cover crop allocates the whole scaled image"]
 fn kb9_enlarging_cover_crop_stays_proportional_to_the_output() {
     let (status, stderr) = run_child("kb9_child", &[]);
     assert!(
