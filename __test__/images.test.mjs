@@ -321,6 +321,27 @@ test('flip mirrors vertically and flop horizontally (after rotate)', async (t) =
 // 3. Grayscale.
 // ---------------------------------------------------------------------------------
 
+// Grey is luminance in linear light, as sharp's grayscale() computes it, for JPEG input
+// too (libjpeg's own grey output, the gamma-space luma Y, makes pure red 76, not 127).
+test('grayscale of a saturated colour JPEG matches sharp', async () => {
+  const stripes = Buffer.alloc(64 * 32 * 3)
+  const colours = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0], [0, 255, 255], [255, 0, 255], [200, 120, 40], [40, 80, 200]]
+  for (let y = 0; y < 32; y++) {
+    for (let x = 0; x < 64; x++) stripes.set(colours[x >> 3], (y * 64 + x) * 3)
+  }
+  const jpeg = await sharp(stripes, { raw: { width: 64, height: 32, channels: 3 } }).jpeg({ quality: 100, chromaSubsampling: '4:4:4' }).toBuffer()
+  for (const options of [{}, { width: 32 }]) {
+    const { data } = await processImage(jpeg, { ...options, grayscale: true, format: 'png' })
+    const got = await decode(data)
+    let reference = sharp(jpeg)
+    if (options.width) reference = reference.resize({ width: options.width })
+    const want = await reference.grayscale().raw().toBuffer({ resolveWithObject: true })
+    assert.deepEqual([got.info.width, got.info.height], [want.info.width, want.info.height])
+    const diff = meanAbsDiff(got, want)
+    assert.ok(diff < 1.5, `${JSON.stringify(options)}: mean abs difference to sharp's grey is ${diff.toFixed(2)}`)
+  }
+})
+
 test('grayscale output is grey in every pixel (coffee.png, rocket.jpg)', async (t) => {
   const dir = tmpDir(t)
   const inputs = [photo('coffee.png'), photo('rocket.jpg')]

@@ -168,6 +168,10 @@ pub fn shrink_denominator(size: (u32, u32), target: (u32, u32)) -> u8 {
 
 /// Decodes to RGB (or grey when `grey` is set or the file is grey), scaled by
 /// `1/denominator` in the DCT domain.
+///
+/// A colour file asked for grey is decoded to RGB and then turned grey by luminance
+/// in linear light, as sharp's `grayscale()` does; libjpeg's own grey output is the
+/// gamma-space luma Y, which measured SSIM 0.94-0.96 against sharp on a photo.
 pub fn decode(
     bytes: &[u8],
     denominator: u8,
@@ -187,7 +191,7 @@ pub fn decode(
         let cmyk = d.components().len() == 4;
         let mut started = if cmyk {
             d.to_colorspace(ColorSpace::JCS_CMYK)?
-        } else if grey || d.components().len() == 1 {
+        } else if d.components().len() == 1 {
             d.grayscale()?
         } else {
             d.rgb()?
