@@ -262,12 +262,43 @@ test('an unreadable file gives ERR_INPUT_NOT_FOUND', async (t) => {
   } catch {
     readable = false
   }
-  if (readable) {
-    t.skip('mode 000 is still readable by this user (root): cannot test unreadable files here')
+  if (!readable) {
+    const [r] = await processImages([input], { outputDir: subDir(dir, 'out') })
+    assertFailed(r, 'ERR_INPUT_NOT_FOUND', 'mode 000')
     return
   }
-  const [r] = await processImages([input], { outputDir: subDir(dir, 'out') })
-  assertFailed(r, 'ERR_INPUT_NOT_FOUND', 'mode 000')
+  if (process.getuid?.() !== 0) {
+    t.skip('mode 000 is still readable by this user: cannot test unreadable files here')
+    return
+  }
+  // Root reads anything: run the call as nobody (uid 65534) in a child process, with a
+  // readable file beside the unreadable one to show that the child can work at all.
+  const open = put(dir, 'open.jpg', photo('rocket.jpg'))
+  const out = subDir(dir, 'out')
+  fs.chmodSync(dir, 0o755)
+  fs.chmodSync(open, 0o644)
+  fs.chmodSync(out, 0o777)
+  const script = path.join(dir, 'unreadable.cjs')
+  fs.writeFileSync(
+    script,
+    `const { processImages } = require(${JSON.stringify(INDEX)})
+processImages(${JSON.stringify([input, open])}, { outputDir: ${JSON.stringify(out)} }).then((r) => process.stdout.write(JSON.stringify(r)))`,
+  )
+  fs.chmodSync(script, 0o644)
+  const child = await new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [script], { uid: 65534, gid: 65534, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    p.stdout.on('data', (d) => (stdout += d))
+    p.stderr.on('data', (d) => (stderr += d))
+    p.on('error', reject)
+    p.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+  assert.equal(child.code, 0, child.stderr)
+  const [secret, readableOne] = JSON.parse(child.stdout)
+  assertFailed(secret, 'ERR_INPUT_NOT_FOUND', 'mode 000, as nobody')
+  assert.equal(readableOne.success, true, JSON.stringify(readableOne.error))
+  assert.deepEqual(ls(out), ['processed_open.jpg'])
 })
 
 test('non-ASCII and very long file names work; the output is processed_<name>', async (t) => {
