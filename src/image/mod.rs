@@ -15,3 +15,4 @@ pub mod pipeline;
 pub mod raster;
 pub mod resize;
 pub mod upsample;
+pub mod webp_container;
