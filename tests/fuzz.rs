@@ -1828,7 +1828,7 @@ fn kb6_output_too_large_for_webp_is_a_documented_error() {
     }
 }
 
-/// KB7 (fixed: `check_webp_bitstreams` in src/image/decode.rs, called by `probe`).
+/// KB7 (fixed: `webp_container::check` in src/image/webp_container.rs, called by `probe`).
 /// Input: an extended WebP (VP8X canvas 48x32) whose VP8 frame header declares
 /// 15144x16361, with `limitInputPixels: 1_000_000`. Expected: ERR_INPUT_CORRUPT ("WebP
 /// bitstream is 15144x16361 but its canvas is 48x32") without allocating for 248 Mpx.
