@@ -95,13 +95,13 @@ impl Taps {
         }
         Taps { index, weight }
     }
+}
 
-    /// The smallest and largest source index any tap reads.
-    fn span(&self) -> (usize, usize) {
-        let lo = self.index.iter().map(|i| i[0]).min().unwrap_or(0);
-        let hi = self.index.iter().map(|i| i[3]).max().unwrap_or(0);
-        (lo, hi)
-    }
+/// The smallest and largest source index the taps `index` read.
+fn span(index: &[[usize; 4]]) -> (usize, usize) {
+    let lo = index.iter().map(|i| i[0]).min().unwrap_or(0);
+    let hi = index.iter().map(|i| i[3]).max().unwrap_or(0);
+    (lo, hi)
 }
 
 /// Returns the `(left, top, width, height)` window of `src` enlarged as the two
@@ -136,79 +136,108 @@ pub fn enlarge(
     .map_err(|e| format!("{e} (window at {left},{top})"))
 }
 
-/// Separable pass pair: horizontal into an f32 buffer holding only the source rows
-/// the vertical taps read, then vertical into bytes. `C` is the channel count; with
-/// 2 or 4 channels the last one is alpha.
+/// Output rows per band. Each band resamples its own source rows horizontally, so
+/// the f32 intermediate is a few dozen rows, not the whole image (a 16384-wide RGBA
+/// enlargement would otherwise hold 4 bytes per sample for every source row); the rows
+/// two bands share are computed twice, about 3 of every 64.
+const BAND_ROWS: usize = 64;
+
+/// Separable pass pair, band by band and in parallel: horizontal into an f32 buffer
+/// holding the source rows the band's vertical taps read, then vertical into bytes. `C`
+/// is the channel count; with 2 or 4 channels the last one is alpha.
 fn run<const C: usize>(src: &Raster, axes: &(Axis, Axis), window: (u32, u32, u32, u32)) -> Vec<u8> {
     let (left, top, width, height) = window;
-    let src_w = src.width as usize;
-    let cols = Taps::new(src_w, &axes.0, left, width);
+    let cols = Taps::new(src.width as usize, &axes.0, left, width);
     let rows = Taps::new(src.height as usize, &axes.1, top, height);
-    let (first_row, last_row) = rows.span();
+    let row_len = width as usize * C;
+    let mut out = vec![0u8; height as usize * row_len];
+    out.par_chunks_mut(BAND_ROWS * row_len)
+        .zip(
+            rows.index
+                .par_chunks(BAND_ROWS)
+                .zip(rows.weight.par_chunks(BAND_ROWS)),
+        )
+        .for_each_init(Scratch::default, |scratch, (band, rows)| {
+            resample_band::<C>(src, &cols, rows, scratch, band);
+        });
+    out
+}
+
+/// A thread's buffers, reused from band to band.
+#[derive(Default)]
+struct Scratch {
+    /// One source row, premultiplied, as f32.
+    line: Vec<f32>,
+    /// The band's source rows after the horizontal pass.
+    mid: Vec<f32>,
+    /// One output row before rounding.
+    acc: Vec<f32>,
+}
+
+/// Resamples one band of output rows into `dst`; `rows` are their vertical taps
+/// (source indices and weights).
+fn resample_band<const C: usize>(
+    src: &Raster,
+    cols: &Taps,
+    rows: (&[[usize; 4]], &[[f32; 4]]),
+    scratch: &mut Scratch,
+    dst: &mut [u8],
+) {
     let alpha = C == 2 || C == 4;
+    let src_len = src.width as usize * C;
+    let row_len = cols.index.len() * C;
+    let (first_row, last_row) = span(rows.0);
+    let Scratch { line, mid, acc } = scratch;
 
     // Horizontal: source rows first_row..=last_row, premultiplied, to f32.
-    let mid_len = width as usize * C;
-    let mut mid = vec![0f32; (last_row - first_row + 1) * mid_len];
-    mid.par_chunks_mut(mid_len)
-        .enumerate()
-        .with_min_len(8)
-        .for_each_init(
-            || vec![0f32; src_w * C],
-            |line, (r, out)| {
-                let start = (first_row + r) * src_w * C;
-                let row = &src.data[start..start + src_w * C];
-                for (dst, px) in line.chunks_exact_mut(C).zip(row.chunks_exact(C)) {
-                    let a = if alpha {
-                        f32::from(px[C - 1]) / 255.0
-                    } else {
-                        1.0
-                    };
-                    for c in 0..C {
-                        let v = f32::from(px[c]);
-                        dst[c] = if alpha && c < C - 1 { v * a } else { v };
-                    }
-                }
-                for ((dst, idx), w) in out.chunks_exact_mut(C).zip(&cols.index).zip(&cols.weight) {
-                    let p = idx.map(|i| &line[i * C..i * C + C]);
-                    for c in 0..C {
-                        dst[c] = w[0] * p[0][c] + w[1] * p[1][c] + w[2] * p[2][c] + w[3] * p[3][c];
-                    }
-                }
-            },
-        );
+    line.resize(src_len, 0.0);
+    mid.resize((last_row - first_row + 1) * row_len, 0.0);
+    for (r, out) in mid.chunks_exact_mut(row_len).enumerate() {
+        let start = (first_row + r) * src_len;
+        let row = &src.data[start..start + src_len];
+        for (px_out, px) in line.chunks_exact_mut(C).zip(row.chunks_exact(C)) {
+            let a = if alpha {
+                f32::from(px[C - 1]) / 255.0
+            } else {
+                1.0
+            };
+            for c in 0..C {
+                let v = f32::from(px[c]);
+                px_out[c] = if alpha && c < C - 1 { v * a } else { v };
+            }
+        }
+        for ((px_out, idx), w) in out.chunks_exact_mut(C).zip(&cols.index).zip(&cols.weight) {
+            let p = idx.map(|i| &line[i * C..i * C + C]);
+            for c in 0..C {
+                px_out[c] = w[0] * p[0][c] + w[1] * p[1][c] + w[2] * p[2][c] + w[3] * p[3][c];
+            }
+        }
+    }
 
     // Vertical: combine four intermediate rows per output row, then round (and undo
     // the premultiplication).
-    let mut out = vec![0u8; height as usize * mid_len];
-    out.par_chunks_mut(mid_len)
-        .zip(rows.index.par_iter().zip(rows.weight.par_iter()))
-        .with_min_len(8)
-        .for_each_init(
-            || vec![0f32; mid_len],
-            |acc, (dst, (idx, w))| {
-                let r = idx.map(|i| &mid[(i - first_row) * mid_len..(i - first_row + 1) * mid_len]);
-                for (i, a) in acc.iter_mut().enumerate() {
-                    *a = w[0] * r[0][i] + w[1] * r[1][i] + w[2] * r[2][i] + w[3] * r[3][i];
-                }
-                for (d, px) in dst.chunks_exact_mut(C).zip(acc.chunks_exact(C)) {
-                    let a = px[C - 1];
-                    for c in 0..C {
-                        let v = if alpha && c < C - 1 {
-                            if a > 0.0 {
-                                px[c] * 255.0 / a
-                            } else {
-                                0.0
-                            }
-                        } else {
-                            px[c]
-                        };
-                        d[c] = to_u8(v);
+    acc.resize(row_len, 0.0);
+    for ((row_out, idx), w) in dst.chunks_exact_mut(row_len).zip(rows.0).zip(rows.1) {
+        let r = idx.map(|i| &mid[(i - first_row) * row_len..(i - first_row + 1) * row_len]);
+        for (i, a) in acc.iter_mut().enumerate() {
+            *a = w[0] * r[0][i] + w[1] * r[1][i] + w[2] * r[2][i] + w[3] * r[3][i];
+        }
+        for (d, px) in row_out.chunks_exact_mut(C).zip(acc.chunks_exact(C)) {
+            let a = px[C - 1];
+            for c in 0..C {
+                let v = if alpha && c < C - 1 {
+                    if a > 0.0 {
+                        px[c] * 255.0 / a
+                    } else {
+                        0.0
                     }
-                }
-            },
-        );
-    out
+                } else {
+                    px[c]
+                };
+                d[c] = to_u8(v);
+            }
+        }
+    }
 }
 
 /// Rounds to the nearest byte, clamping the Catmull-Rom overshoot.
@@ -281,6 +310,34 @@ mod tests {
             enlarge(&src, axes(src.width, src.height, 2.0, 1.0), (0, 0, 4, 4)).expect("enlarges");
         let column: Vec<u8> = (0..4).map(|y| out.data[y * 4]).collect();
         assert_eq!(column, [0, 143, 143, 0]);
+    }
+
+    #[test]
+    fn bands_agree_with_a_direct_two_dimensional_evaluation() {
+        // 200 output rows: four bands, whose shared source rows are computed twice.
+        let src = grey(17, 23, |x, y| ((x * 53 + y * 29 + x * y) % 256) as u8);
+        let (ax, ay) = axes(17, 23, 2.3, 8.7);
+        let out = enlarge(&src, (ax, ay), (3, 0, 30, 200)).expect("enlarges");
+        let px =
+            |x: i64, y: i64| f64::from(src.data[(y.clamp(0, 22) * 17 + x.clamp(0, 16)) as usize]);
+        for oy in 0..200u32 {
+            for ox in 0..30u32 {
+                let x = f64::from(ox + 3) / 2.3 - 0.5;
+                let y = f64::from(oy) / 8.7 - 0.5;
+                let (fx, fy) = (x.floor(), y.floor());
+                let mut sum = 0.0;
+                for j in -1..=2 {
+                    for i in -1..=2 {
+                        let w = catmull_rom(x - (fx + f64::from(i)))
+                            * catmull_rom(y - (fy + f64::from(j)));
+                        sum += w * px(fx as i64 + i64::from(i), fy as i64 + i64::from(j));
+                    }
+                }
+                let want = sum.round().clamp(0.0, 255.0) as u8;
+                let got = out.data[(oy * 30 + ox) as usize];
+                assert!(got.abs_diff(want) <= 1, "({ox},{oy}): {got} vs {want}");
+            }
+        }
     }
 
     #[test]
