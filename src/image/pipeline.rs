@@ -179,14 +179,10 @@ pub fn transform(bytes: &[u8], header: &Header, opts: &ProcessOptions) -> Result
 /// reverses: a quarter turn clockwise reverses the vertical axis, a half turn both,
 /// three quarters the horizontal one. Free rotations count as none.
 fn reversed_by_rotation(degrees: f64) -> (bool, bool) {
-    let normalised = degrees.rem_euclid(360.0);
-    if normalised % 90.0 != 0.0 {
-        return (false, false);
-    }
-    match (normalised / 90.0) as u32 {
-        1 => (false, true),
-        2 => (true, true),
-        3 => (true, false),
+    match Raster::quarter_turns(degrees) {
+        Some(1) => (false, true),
+        Some(2) => (true, true),
+        Some(3) => (true, false),
         _ => (false, false),
     }
 }

@@ -207,15 +207,21 @@ impl Raster {
         self.remap(width, height, |x, y| (left + x, top + y))
     }
 
+    /// How many clockwise quarter turns (0 to 3) a rotation by `degrees` is, or
+    /// `None` for a free angle.
+    pub fn quarter_turns(degrees: f64) -> Option<u32> {
+        let normalised = degrees.rem_euclid(360.0);
+        (normalised % 90.0 == 0.0).then(|| (normalised / 90.0) as u32)
+    }
+
     /// The canvas size after [`Raster::rotate_degrees`] of a `width x height` raster.
     pub fn rotated_size(width: u32, height: u32, degrees: f64) -> (u32, u32) {
+        match Self::quarter_turns(degrees) {
+            Some(turns) if turns % 2 == 0 => return (width, height),
+            Some(_) => return (height, width),
+            None => {}
+        }
         let normalised = degrees.rem_euclid(360.0);
-        if normalised % 180.0 == 0.0 {
-            return (width, height);
-        }
-        if normalised % 90.0 == 0.0 {
-            return (height, width);
-        }
         let (sin, cos) = normalised.to_radians().sin_cos();
         let (w, h) = (f64::from(width), f64::from(height));
         let out_w = (w * cos.abs() + h * sin.abs())
@@ -231,10 +237,10 @@ impl Raster {
     /// enlarge the canvas to the rotated bounding box, fill the corners with
     /// `background` and sample bilinearly, as sharp does.
     pub fn rotate_degrees(&self, degrees: f64, background: Rgba) -> Self {
-        let normalised = degrees.rem_euclid(360.0);
-        if normalised % 90.0 == 0.0 {
-            return self.rotate_quarters((normalised / 90.0) as u32);
+        if let Some(turns) = Self::quarter_turns(degrees) {
+            return self.rotate_quarters(turns);
         }
+        let normalised = degrees.rem_euclid(360.0);
         // Corners need the background's alpha when it is not opaque.
         let src = if background[3] < 255 && !self.has_alpha() {
             self.with_channels(if self.is_grey() { 2 } else { 4 }, background)
@@ -359,6 +365,17 @@ mod tests {
     fn px(r: &Raster, x: u32, y: u32) -> &[u8] {
         let at = ((y * r.width + x) * u32::from(r.channels)) as usize;
         &r.data[at..at + r.channels as usize]
+    }
+
+    #[test]
+    fn quarter_turns_normalise_and_refuse_free_angles() {
+        assert_eq!(Raster::quarter_turns(0.0), Some(0));
+        assert_eq!(Raster::quarter_turns(-90.0), Some(3));
+        assert_eq!(Raster::quarter_turns(450.0), Some(1));
+        assert_eq!(Raster::quarter_turns(180.0), Some(2));
+        assert_eq!(Raster::quarter_turns(45.0), None);
+        assert_eq!(Raster::rotated_size(3, 2, 270.0), (2, 3));
+        assert_eq!(Raster::rotated_size(3, 2, -180.0), (3, 2));
     }
 
     #[test]

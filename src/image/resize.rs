@@ -50,8 +50,7 @@ pub fn resize(
     let mut target = Image::new(width, height, pixel);
     // Reductions only (enlargements go through `upsample`): Lanczos3, like
     // libvips' vips_reduce.
-    let filter = FilterType::Lanczos3;
-    let mut options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter));
+    let mut options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
     if let Some((left, top, w, h)) = window {
         options = options.crop(left, top, w, h);
     }
