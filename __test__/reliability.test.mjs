@@ -81,10 +81,12 @@ function assertFailed(r, code, label) {
 }
 
 /** Runs a node script as a child; resolves `{ code, signal, stdout, stderr }`. */
-function runNode(script, { env = {}, cwd, onSpawn } = {}) {
+function runNode(script, { env = {}, cwd, onSpawn, uid, gid } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script], {
       cwd,
+      uid,
+      gid,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -285,15 +287,7 @@ test('an unreadable file gives ERR_INPUT_NOT_FOUND', async (t) => {
 processImages(${JSON.stringify([input, open])}, { outputDir: ${JSON.stringify(out)} }).then((r) => process.stdout.write(JSON.stringify(r)))`,
   )
   fs.chmodSync(script, 0o644)
-  const child = await new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [script], { uid: 65534, gid: 65534, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    p.stdout.on('data', (d) => (stdout += d))
-    p.stderr.on('data', (d) => (stderr += d))
-    p.on('error', reject)
-    p.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
+  const child = await runNode(script, { uid: 65534, gid: 65534, cwd: dir })
   assert.equal(child.code, 0, child.stderr)
   const [secret, readableOne] = JSON.parse(child.stdout)
   assertFailed(secret, 'ERR_INPUT_NOT_FOUND', 'mode 000, as nobody')

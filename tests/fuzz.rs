@@ -1925,20 +1925,13 @@ fn kb8_child() {
     );
 }
 
-/// KB9 (fixed: enlargements compute only the window that survives a crop,
-/// src/image/upsample.rs; introduced by the fix of KB3 in c8bd0be). Input: a valid 1x65535 RGB PNG,
-/// `{ width: 1000, height: 1000 }` (fit cover, an enlarging crop). Expected: a 1000x1000
-/// image (sharp makes one), without materialising the scaled image. Got: `apply_plan`
-/// (src/image/pipeline.rs, `Placement::Crop if sw > raster.width || sh >
-/// raster.height`) resamples to the whole scaled size, 1000x65535000 (65.5 Gpx, ~196 GB
-/// for RGB), before cropping: the allocation fails and the process aborts ("memory
-/// allocation of 196605000000 bytes failed"; in Node too). The scaled size is not
-/// checked against `limitInputPixels` (only `plan.output` is); `{ width: 64, height: 48
-/// }` on the same input allocates 1 GiB. Likely fix: for an enlarging crop, resample an
-/// integer-aligned source window (floor/ceil the window edges, plus the filter support)
-/// to the matching part of the scaled grid and crop that, so memory stays proportional
-/// to the output; at the very least refuse a scaled size over the limit with
-/// ERR_INPUT_TOO_LARGE. Runs in a child process.
+/// KB9 (fixed in bff5a2d: enlargements compute only the window that survives a crop,
+/// src/image/upsample.rs; introduced by the fix of KB3 in c8bd0be). Input: a valid
+/// 1x65535 RGB PNG, `{ width: 1000, height: 1000 }` (fit cover, an enlarging crop).
+/// Expected: a 1000x1000 image (sharp makes one), without materialising the scaled
+/// image. Was: `apply_plan` resampled to the whole scaled size, 1000x65535000 (65.5 Gpx,
+/// ~196 GB for RGB), before cropping, and the process aborted ("memory allocation of
+/// 196605000000 bytes failed"; in Node too). Runs in a child process.
 #[test]
 fn kb9_enlarging_cover_crop_stays_proportional_to_the_output() {
     let (status, stderr) = run_child("kb9_child", &[]);
