@@ -86,6 +86,32 @@ export interface ImageResult {
 /** Reads an image's header without decoding its pixels. */
 export declare function metadata(input: Buffer | string): Promise<ImageInfo>
 
+/** One option of `processImages` / `processImage`, as `optionTable()` lists it. */
+export interface OptionInfo {
+  /** The camelCase key. */
+  name: string
+  /** Another accepted key for the same option. */
+  alias?: string
+  /** 'boolean', 'number', 'choice' or 'text'. */
+  kind: string
+  /** The allowed values of a 'choice'. */
+  choices?: Array<string>
+  /** The TypeScript type. */
+  tsType: string
+  /** The default, as the docs state it. */
+  default: string
+  doc: string
+  /** Whether it applies to `processImages` only (output placement). */
+  batchOnly: boolean
+  /** The CLI's long flag, without dashes. */
+  cliFlag: string
+  /** The CLI's one-letter flag. */
+  cliShort?: string
+}
+
+/** Every option, in the order of the docs, from the table the validation uses. */
+export declare function optionTable(): Array<OptionInfo>
+
 export interface OutputInfo {
   format: string
   width: number
@@ -123,9 +149,10 @@ export declare function processImage(input: Buffer | string, options?: ProcessOp
 export declare function processImages(paths: string[], options?: ProcessOptions, hooks?: BatchHooks | undefined | null): Promise<ImageResult[]>
 
 /**
- * The options of `processImages` and `processImage`, for TypeScript. At run time the
- * options object is read key by key and validated by `crate::image::options::parse`,
- * which also rejects unknown keys; this struct only declares the type.
+ * The options of `processImages` and `processImage`, for TypeScript only: at run time
+ * the options object is validated against `corepool_core::OPTIONS`, the one table of
+ * options. `__test__/options.test.mjs` checks that the keys here (in `index.d.ts`) are
+ * exactly that table's.
  */
 export interface ProcessOptions {
   /**

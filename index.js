@@ -840,6 +840,7 @@ module.exports.calculatePrimesSync = nativeBinding.calculatePrimesSync
 module.exports.countPrimes = nativeBinding.countPrimes
 module.exports.getConcurrency = nativeBinding.getConcurrency
 module.exports.metadata = nativeBinding.metadata
+module.exports.optionTable = nativeBinding.optionTable
 module.exports.processImage = nativeBinding.processImage
 module.exports.processImages = nativeBinding.processImages
 module.exports.setConcurrency = nativeBinding.setConcurrency

@@ -1,0 +1,311 @@
+//! `processImages`: many files, each through the pipeline, in parallel on the current
+//! rayon pool, one result per input in input order.
+//!
+//! At most `concurrency` images are in flight (default: one per pool thread), so peak
+//! memory is bounded by the largest few images, not by the batch. The bound comes from
+//! running that many "pullers" that each take the next index from a shared counter, so
+//! no thread ever blocks waiting for a slot. One bad file never fails the batch: every
+//! per-file problem, a caught panic included, becomes that file's `error`.
+
+use std::panic::{self, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::cancel::CancelFlag;
+use crate::codec;
+use crate::error::{panic_message, Failure};
+use crate::options::ProcessOptions;
+use crate::{input, output, pipeline};
+
+/// The outcome for one input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageResult {
+    pub original_path: String,
+    /// Where the output was (or would have been) written; empty when unknown.
+    pub output_path: String,
+    pub success: bool,
+    /// Bytes written.
+    pub processed_size: u64,
+    pub width: u32,
+    pub height: u32,
+    /// The output format's name; empty when unknown.
+    pub format: String,
+    pub duration_ms: f64,
+    pub error: Option<Failure>,
+}
+
+/// Where a batch stands, for progress reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+    pub failed: usize,
+    pub current_path: String,
+}
+
+/// Lets through at most one report per `interval`, and always the last one.
+#[derive(Debug)]
+pub struct Throttle {
+    interval: Duration,
+    last: Mutex<Option<Instant>>,
+}
+
+impl Throttle {
+    pub fn new(interval: Duration) -> Self {
+        Self {
+            interval,
+            last: Mutex::new(None),
+        }
+    }
+
+    /// Whether a report made now should be delivered.
+    pub fn admit(&self, progress: &Progress) -> bool {
+        if progress.done == progress.total {
+            return true;
+        }
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        match *last {
+            Some(at) if now.duration_since(at) < self.interval => false,
+            _ => {
+                *last = Some(now);
+                true
+            }
+        }
+    }
+}
+
+/// Whether the test hook asks `input` to panic (never, without `test-hooks`).
+fn forced_panic(input: &str) -> bool {
+    #[cfg(any(test, feature = "test-hooks"))]
+    return crate::testing::forced_panic(input);
+    #[cfg(not(any(test, feature = "test-hooks")))]
+    {
+        let _ = input;
+        false
+    }
+}
+
+/// Processes one file into its result; never panics (a panic becomes `ERR_INTERNAL`).
+pub fn process_file(input: &str, opts: &ProcessOptions) -> ImageResult {
+    let started = Instant::now();
+    let mut result = ImageResult {
+        original_path: input.to_owned(),
+        output_path: String::new(),
+        success: false,
+        processed_size: 0,
+        width: 0,
+        height: 0,
+        format: String::new(),
+        duration_ms: 0.0,
+        error: None,
+    };
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| -> Result<(), Failure> {
+        let path = Path::new(input);
+        let bytes = input::read(path)?;
+        let header = codec::probe(&bytes)?;
+        let format = opts.output_format(header.format);
+        let target = output::output_path(path, Some(header.format), format, opts)?;
+        result.output_path = target.to_string_lossy().into_owned();
+        result.format = format.name().to_owned();
+        output::check_target(&target, opts.overwrite)?;
+        codec::check_limit(&header, opts.limit_input_pixels)?;
+        if forced_panic(input) {
+            panic!("forced test panic for {input}");
+        }
+        let raster = pipeline::transform(&bytes, &header, opts)?;
+        let data = codec::encode(&raster, format, &opts.encode_settings())?;
+        output::write_atomic(&target, &data, opts.overwrite)?;
+        result.processed_size = data.len() as u64;
+        result.width = raster.width;
+        result.height = raster.height;
+        Ok(())
+    }));
+    let outcome = outcome.unwrap_or_else(|payload| {
+        Err(Failure::internal(format!(
+            "internal error while processing {input}: {}",
+            panic_message(&*payload)
+        )))
+    });
+    result.success = outcome.is_ok();
+    result.error = outcome.err();
+    result.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    result
+}
+
+/// Processes every input; results come back in input order.
+///
+/// `on_progress` is called after each finished image (from worker threads). When
+/// `cancel` is raised, no new image starts; images in flight finish (their outputs are
+/// complete) and the batch returns `ERR_ABORTED`.
+pub fn process_files(
+    inputs: &[String],
+    opts: &ProcessOptions,
+    cancel: &CancelFlag,
+    on_progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Vec<ImageResult>, Failure> {
+    let total = inputs.len();
+    let slots: Vec<Mutex<Option<ImageResult>>> = (0..total).map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let failed = AtomicUsize::new(0);
+    let pullers = opts
+        .concurrency
+        .unwrap_or_else(rayon::current_num_threads)
+        .clamp(1, total.max(1));
+    rayon::scope(|scope| {
+        for _ in 0..pullers {
+            scope.spawn(|_| loop {
+                if cancel.is_cancelled() {
+                    return;
+                }
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                let Some(input) = inputs.get(index) else {
+                    return;
+                };
+                let result = process_file(input, opts);
+                if !result.success {
+                    failed.fetch_add(1, Ordering::Relaxed);
+                }
+                *slots[index].lock().unwrap_or_else(|p| p.into_inner()) = Some(result);
+                let finished = done.fetch_add(1, Ordering::AcqRel) + 1;
+                on_progress(Progress {
+                    done: finished,
+                    total,
+                    failed: failed.load(Ordering::Relaxed),
+                    current_path: input.clone(),
+                });
+            });
+        }
+    });
+    let results: Option<Vec<ImageResult>> = slots
+        .into_iter()
+        .map(|slot| slot.into_inner().unwrap_or_else(|p| p.into_inner()))
+        .collect();
+    results.ok_or_else(Failure::aborted)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+
+    use super::*;
+    use crate::codec::{encode, EncodeSettings, Format};
+    use crate::error::ErrorCode;
+    use crate::raster::Raster;
+    use crate::resample::ResizeRequest;
+
+    fn temp_dir(name: &str) -> std::path::PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("corepool-batch-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).expect("temp dir");
+        dir
+    }
+
+    #[test]
+    fn one_bad_file_does_not_fail_the_batch() {
+        let dir = temp_dir("mixed");
+        let good = dir.join("good.png");
+        let png = encode(
+            &Raster::filled(40, 30, 3, [1, 2, 3, 255]),
+            Format::Png,
+            &EncodeSettings::default(),
+        )
+        .expect("png");
+        fs::write(&good, png).expect("write");
+        let bad = dir.join("bad.png");
+        fs::write(&bad, b"not an image").expect("write");
+        let inputs: Vec<String> = [good.clone(), bad, dir.join("missing.jpg"), dir.clone()]
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        let opts = ProcessOptions {
+            resize: ResizeRequest {
+                width: Some(20),
+                ..ResizeRequest::default()
+            },
+            ..ProcessOptions::default()
+        };
+        let seen = AtomicUsize::new(0);
+        let results = process_files(&inputs, &opts, &CancelFlag::new(), &|_| {
+            seen.fetch_add(1, Ordering::Relaxed);
+        })
+        .expect("not aborted");
+        assert_eq!(seen.load(Ordering::Relaxed), 4);
+        assert!(results[0].success, "{:?}", results[0].error);
+        assert_eq!((results[0].width, results[0].height), (20, 15));
+        assert_eq!(
+            results[0].output_path,
+            dir.join("processed_good.png").to_string_lossy()
+        );
+        let codes: Vec<_> = results[1..]
+            .iter()
+            .map(|r| r.error.as_ref().map(|e| e.code))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                Some(ErrorCode::InputUnsupported),
+                Some(ErrorCode::InputNotFound),
+                Some(ErrorCode::InputNotFound)
+            ]
+        );
+        // A second run refuses to overwrite.
+        let again =
+            process_files(&inputs[..1], &opts, &CancelFlag::new(), &|_| {}).expect("not aborted");
+        assert_eq!(
+            again[0].error.as_ref().map(|e| e.code),
+            Some(ErrorCode::OutputExists)
+        );
+        fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn cancelled_batches_abort() {
+        let cancel = CancelFlag::new();
+        cancel.cancel();
+        let err = process_files(
+            &["x.png".into()],
+            &ProcessOptions::default(),
+            &cancel,
+            &|_| {},
+        )
+        .expect_err("aborted");
+        assert_eq!(err.code, ErrorCode::Aborted);
+    }
+
+    #[test]
+    fn panics_become_internal_errors() {
+        // No other test uses a path containing the marker.
+        crate::testing::set_panic_marker(Some("panic-me".into()));
+        let dir = temp_dir("panic");
+        let file = dir.join("panic-me.png");
+        let png = encode(
+            &Raster::filled(4, 4, 3, [1, 2, 3, 255]),
+            Format::Png,
+            &EncodeSettings::default(),
+        )
+        .expect("png");
+        fs::write(&file, png).expect("write");
+        let result = process_file(&file.to_string_lossy(), &ProcessOptions::default());
+        assert_eq!(result.error.map(|e| e.code), Some(ErrorCode::Internal));
+        fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn throttle_admits_the_last_report() {
+        let t = Throttle::new(Duration::from_secs(3600));
+        let p = |done| Progress {
+            done,
+            total: 3,
+            failed: 0,
+            current_path: String::new(),
+        };
+        assert!(t.admit(&p(1)));
+        assert!(!t.admit(&p(2)));
+        assert!(t.admit(&p(3)));
+    }
+}

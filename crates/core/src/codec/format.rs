@@ -1,0 +1,77 @@
+//! The image formats corepool knows and how strictly damaged input is treated.
+
+/// An image format, as read or written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    Jpeg,
+    Png,
+    Webp,
+    Avif,
+    Gif,
+    Tiff,
+    /// Readable only; written as PNG when "same as input" is asked for.
+    Bmp,
+}
+
+impl Format {
+    /// The names users may pass as `format`.
+    pub const OUTPUT_NAMES: [&'static str; 7] =
+        ["jpeg", "jpg", "png", "webp", "avif", "gif", "tiff"];
+
+    pub fn parse_output(name: &str) -> Option<Self> {
+        Some(match name {
+            "jpeg" | "jpg" => Self::Jpeg,
+            "png" => Self::Png,
+            "webp" => Self::Webp,
+            "avif" => Self::Avif,
+            "gif" => Self::Gif,
+            "tiff" => Self::Tiff,
+            _ => return None,
+        })
+    }
+
+    /// The name reported in results (`format`), as sharp spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Jpeg => "jpeg",
+            Self::Png => "png",
+            Self::Webp => "webp",
+            Self::Avif => "avif",
+            Self::Gif => "gif",
+            Self::Tiff => "tiff",
+            Self::Bmp => "bmp",
+        }
+    }
+
+    /// The file extension for outputs in this format.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Jpeg => "jpg",
+            other => other.name(),
+        }
+    }
+
+    /// Whether corepool can write this format.
+    pub fn is_writable(self) -> bool {
+        self != Self::Bmp
+    }
+
+    /// The format written when the caller asks for "the input's own": the input's,
+    /// or PNG for formats corepool only reads.
+    pub fn same_or_png(self) -> Self {
+        if self.is_writable() {
+            self
+        } else {
+            Self::Png
+        }
+    }
+}
+
+/// How strictly damaged input is treated, like sharp's `failOn`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    /// Decode what can be decoded; truncated data becomes grey or transparent.
+    None,
+    /// Any decoder warning or error fails the file (the default).
+    Warning,
+}

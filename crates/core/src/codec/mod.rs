@@ -1,0 +1,22 @@
+//! Bytes to pixels and back: recognise the format from the content ([`sniff`]), read
+//! the header and check it against the pixel limit before any pixel memory exists
+//! ([`probe`], [`check_limit`]), decode (JPEG with shrink-on-load), and encode.
+//!
+//! Layering inside: `format` and `error` depend on nothing; `sniff`, `exif`, `icc` and
+//! `webp_container` on those; `jpeg` on them; `decode` and `encode` on all of the above.
+
+mod decode;
+mod encode;
+mod error;
+mod exif;
+mod format;
+mod icc;
+pub(crate) mod jpeg;
+mod sniff;
+mod webp_container;
+
+pub use decode::{check_limit, decode, probe, shrunk_size, Header};
+pub use encode::{default_quality, encode, max_dimension, EncodeSettings};
+pub use error::{DecodeError, EncodeError};
+pub use format::{FailOn, Format};
+pub use sniff::sniff;

@@ -1,0 +1,42 @@
+//! corepool-core: the engine behind the corepool Node addon, with no napi in it.
+//!
+//! The layout follows the image pipeline:
+//! - [`codec`]: recognise, probe and decode inputs (shrink-on-load for JPEG), encode outputs;
+//! - [`resample`]: sharp's `resize` arithmetic ([`ResizePlan`]), then reduce or enlarge;
+//! - [`ops`]: the geometry and pixel operations on a [`Raster`] (orient, rotate, flip, grey, embed);
+//! - `pipeline` runs them in their fixed order; `batch` runs files in parallel, reading
+//!   through `input` and writing atomically through `output`;
+//! - [`options`] holds the one table of options (parsing, messages, help), `error` the stable codes;
+//! - [`primes`]: the segmented sieve.
+//!
+//! Everything runs on the one process-wide rayon pool ([`pool`]); callers cancel through a
+//! [`CancelFlag`]. A binding converts values, calls the functions re-exported here, and
+//! maps [`Failure`] to its host's errors.
+
+mod batch;
+mod cancel;
+pub mod codec;
+mod error;
+pub mod input;
+mod ops;
+pub mod options;
+mod output;
+mod pipeline;
+pub mod pool;
+pub mod primes;
+mod raster;
+pub mod resample;
+mod srgb;
+#[cfg(any(test, feature = "test-hooks"))]
+pub mod testing;
+pub mod validate;
+
+pub use batch::{process_file, process_files, ImageResult, Progress, Throttle};
+pub use cancel::CancelFlag;
+pub use codec::{probe, Format, Header};
+pub use error::{panic_message, ErrorClass, ErrorCode, Failure};
+pub use options::{ProcessOptions, OPTIONS};
+pub use pipeline::{process, Encoded};
+pub use raster::{Raster, Rgba};
+pub use resample::{Fit, Position, ResizeRequest};
+pub use validate::Received;

@@ -1,0 +1,244 @@
+//! `ProcessOptions`: the validated, typed form of the JS options object.
+//!
+//! Every option is checked before any work starts. A bad option rejects the whole call
+//! with `ERR_INVALID_OPTION` and a message naming the option, the value received and
+//! what is allowed. Unknown keys are refused too, so a typo (`heigth`) is not silently
+//! ignored. The options themselves are listed once, in [`OPTIONS`] (`table`): parsing,
+//! the unknown-key message, the CLI help and the check of `index.d.ts` all come from it.
+
+mod colour;
+mod table;
+
+use std::path::PathBuf;
+
+pub use table::{Kind, OptionSpec, Scope, OPTIONS};
+
+use crate::codec::{EncodeSettings, FailOn, Format};
+use crate::error::{ErrorClass, ErrorCode, Failure};
+use crate::raster::Rgba;
+use crate::resample::ResizeRequest;
+use crate::validate::{quoted_list, Received};
+
+/// sharp's default `limitInputPixels`: 0x3FFF * 0x3FFF.
+pub const DEFAULT_LIMIT_INPUT_PIXELS: u64 = 268_402_689;
+/// The largest width or height a resize may ask for.
+pub const MAX_DIMENSION: u64 = 65_535;
+
+/// Every option of `processImages` / `processImage`, with defaults applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcessOptions {
+    /// `width`, `height`, `fit`, `position`, `withoutEnlargement`, `withoutReduction`.
+    pub resize: ResizeRequest,
+    pub background: Rgba,
+    /// Clockwise, in degrees.
+    pub rotation: f64,
+    pub auto_orient: bool,
+    pub flip: bool,
+    pub flop: bool,
+    pub grayscale: bool,
+    /// `None`: the input's own format (PNG for BMP input).
+    pub format: Option<Format>,
+    /// 1..=100; `None`: the encoder's default (80 for JPEG, WebP; 50 for AVIF).
+    pub quality: Option<u8>,
+    pub lossless: bool,
+    pub output_dir: Option<PathBuf>,
+    pub prefix: String,
+    pub suffix: String,
+    pub overwrite: bool,
+    /// Most images in flight at once; `None`: one per pool thread.
+    pub concurrency: Option<usize>,
+    /// `None`: no limit.
+    pub limit_input_pixels: Option<u64>,
+    pub fail_on: FailOn,
+}
+
+impl Default for ProcessOptions {
+    fn default() -> Self {
+        Self {
+            resize: ResizeRequest::default(),
+            background: [0, 0, 0, 255],
+            rotation: 0.0,
+            auto_orient: true,
+            flip: false,
+            flop: false,
+            grayscale: false,
+            format: None,
+            quality: None,
+            lossless: false,
+            output_dir: None,
+            prefix: "processed_".into(),
+            suffix: String::new(),
+            overwrite: false,
+            concurrency: None,
+            limit_input_pixels: Some(DEFAULT_LIMIT_INPUT_PIXELS),
+            fail_on: FailOn::Warning,
+        }
+    }
+}
+
+impl ProcessOptions {
+    /// The resize asked for, if any (a width or a height was given).
+    pub fn resize_request(&self) -> Option<&ResizeRequest> {
+        (self.resize.width.is_some() || self.resize.height.is_some()).then_some(&self.resize)
+    }
+
+    /// The format written for an input in `input_format`.
+    pub fn output_format(&self, input_format: Format) -> Format {
+        self.format.unwrap_or_else(|| input_format.same_or_png())
+    }
+
+    /// What the encoder needs to know.
+    pub fn encode_settings(&self) -> EncodeSettings {
+        EncodeSettings {
+            quality: self.quality,
+            lossless: self.lossless,
+            background: self.background,
+        }
+    }
+}
+
+/// The option `key` names, by its name or its alias.
+pub fn lookup(key: &str) -> Option<&'static OptionSpec> {
+    OPTIONS
+        .iter()
+        .find(|spec| spec.name == key || spec.alias == Some(key))
+}
+
+/// Every key `parse` accepts: names and aliases, in table order.
+pub fn keys() -> impl Iterator<Item = &'static str> {
+    OPTIONS
+        .iter()
+        .flat_map(|spec| std::iter::once(spec.name).chain(spec.alias))
+}
+
+/// Validates the options object. `None`, `undefined` and `null` give the defaults.
+pub fn parse(received: Option<&Received>) -> Result<ProcessOptions, Failure> {
+    let mut o = ProcessOptions::default();
+    let entries = match received {
+        None | Some(Received::Undefined) | Some(Received::Null) => return Ok(o),
+        Some(Received::Object(entries)) => entries,
+        Some(other) => return Err(crate::validate::invalid("options", "object", other, false)),
+    };
+    for (key, value) in entries {
+        // An explicit `undefined` means "not given", as in sharp.
+        if *value == Received::Undefined {
+            continue;
+        }
+        let Some(spec) = lookup(key) else {
+            let known: Vec<&str> = keys().collect();
+            return Err(Failure {
+                class: ErrorClass::TypeError,
+                code: ErrorCode::InvalidOption,
+                message: format!(
+                    "Unknown option '{key}'; expected one of {}",
+                    quoted_list(&known)
+                ),
+            });
+        };
+        (spec.apply)(&mut o, key, value)?;
+    }
+    Ok(o)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resample::Fit;
+
+    fn obj(entries: &[(&str, Received)]) -> Received {
+        Received::Object(
+            entries
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+        )
+    }
+
+    fn reject(entries: &[(&str, Received)]) -> Failure {
+        parse(Some(&obj(entries))).expect_err("must reject")
+    }
+
+    #[test]
+    fn defaults() {
+        let o = parse(None).expect("defaults");
+        assert_eq!(o.resize.fit, Fit::Cover);
+        assert_eq!(o.prefix, "processed_");
+        assert!(o.auto_orient && !o.overwrite);
+        assert_eq!(o.limit_input_pixels, Some(DEFAULT_LIMIT_INPUT_PIXELS));
+        assert!(o.resize_request().is_none());
+    }
+
+    #[test]
+    fn the_users_options() {
+        let o = parse(Some(&obj(&[
+            ("width", Received::Number(800.0)),
+            ("height", Received::Number(600.0)),
+            ("rotation", Received::Number(90.0)),
+            ("grayscale", Received::Bool(true)),
+            ("fit", Received::String("contain".into())),
+        ])))
+        .expect("valid");
+        assert_eq!(
+            (
+                o.resize.width,
+                o.resize.height,
+                o.resize.fit,
+                o.rotation,
+                o.grayscale
+            ),
+            (Some(800), Some(600), Fit::Contain, 90.0, true)
+        );
+    }
+
+    #[test]
+    fn bad_values_name_the_option_and_value() {
+        let cases: Vec<(&str, Received, ErrorClass, &str)> = vec![
+            ("width", Received::Number(-1.0), ErrorClass::RangeError, "for width but received -1 of type number"),
+            ("width", Received::Number(f64::NAN), ErrorClass::RangeError, "received NaN"),
+            ("width", Received::Number(f64::INFINITY), ErrorClass::RangeError, "received Infinity"),
+            ("width", Received::Number(1e12), ErrorClass::RangeError, "received 1000000000000"),
+            ("width", Received::String("800".into()), ErrorClass::TypeError, "received '800' of type string"),
+            ("height", Received::Other("array"), ErrorClass::TypeError, "a value of type array"),
+            ("fit", Received::String("stretch".into()), ErrorClass::RangeError, "one of 'cover', 'contain', 'fill', 'inside', 'outside' for fit but received 'stretch'"),
+            ("rotation", Received::String("x".into()), ErrorClass::TypeError, "for rotation but received 'x' of type string"),
+            ("quality", Received::Number(0.0), ErrorClass::RangeError, "integer between 1 and 100 for quality but received 0"),
+            ("format", Received::String("bmp2".into()), ErrorClass::RangeError, "for format but received 'bmp2'"),
+            ("prefix", Received::String("../x".into()), ErrorClass::RangeError, "for prefix"),
+            ("overwrite", Received::String("yes".into()), ErrorClass::TypeError, "boolean for overwrite"),
+            ("background", Received::String("nope".into()), ErrorClass::RangeError, "for background"),
+        ];
+        for (key, value, class, fragment) in cases {
+            let err = reject(&[(key, value.clone())]);
+            assert_eq!(err.code, ErrorCode::InvalidOption);
+            assert_eq!(err.class, class, "{key}: {value:?}: {}", err.message);
+            assert!(err.message.contains(fragment), "{key}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn unknown_keys_and_non_objects_are_refused() {
+        let err = reject(&[("heigth", Received::Number(1.0))]);
+        assert!(
+            err.message.contains("Unknown option 'heigth'"),
+            "{}",
+            err.message
+        );
+        let err = parse(Some(&Received::String("800x600".into()))).expect_err("not an object");
+        assert_eq!(err.class, ErrorClass::TypeError);
+    }
+
+    #[test]
+    fn every_key_of_the_table_is_accepted_and_names_are_unique() {
+        let all: Vec<&str> = keys().collect();
+        let mut unique = all.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), all.len(), "duplicate option names: {all:?}");
+        for key in all {
+            let spec = lookup(key).expect("listed");
+            assert!(!spec.doc.is_empty() && !spec.ts_type.is_empty(), "{key}");
+            // `undefined` is "not given" for every key.
+            parse(Some(&obj(&[(key, Received::Undefined)]))).expect(key);
+        }
+    }
+}

@@ -1,0 +1,392 @@
+//! The one table of options. Each entry holds an option's name, alias, type, default
+//! and documentation, and the function that validates and stores its value. The
+//! parser, the unknown-key message, the CLI's flags and help, and the test that checks
+//! `index.d.ts`'s `ProcessOptions` all read this table, so they cannot drift apart.
+
+use std::path::PathBuf;
+
+use super::colour::parse_colour;
+use super::{ProcessOptions, DEFAULT_LIMIT_INPUT_PIXELS, MAX_DIMENSION};
+use crate::codec::{FailOn, Format};
+use crate::error::Failure;
+use crate::resample::{Fit, Position, FITS, POSITIONS};
+use crate::validate::{boolean, finite_number, integer_in_range, invalid, one_of, Received};
+
+/// What kind of value an option takes; the CLI uses it to read a flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `true`/`false`; a CLI switch (`--flip`, or `--no-auto-orient` for a default-on one).
+    Boolean,
+    /// A JS number (integers where the option says so).
+    Number,
+    /// One of a fixed set of strings.
+    Choice(&'static [&'static str]),
+    /// Any other string or value (colours, paths, names).
+    Text,
+}
+
+/// Which calls an option applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// `processImages` and `processImage`.
+    All,
+    /// Only `processImages` (where and how outputs are written).
+    Batch,
+}
+
+/// One option: its names, its documentation, and how its value is checked.
+pub struct OptionSpec {
+    /// The camelCase key.
+    pub name: &'static str,
+    /// Another key for the same option, as sharp accepts (`greyscale`, `rotate`).
+    pub alias: Option<&'static str>,
+    pub kind: Kind,
+    /// The TypeScript type in `index.d.ts`.
+    pub ts_type: &'static str,
+    /// The default, as the docs state it.
+    pub default: &'static str,
+    /// One line of documentation (the `index.d.ts` comment and the CLI help).
+    pub doc: &'static str,
+    pub scope: Scope,
+    /// The CLI's long flag when it is not the kebab-case name (`out` for `outputDir`).
+    pub cli_flag: Option<&'static str>,
+    /// The CLI's one-letter flag, if any.
+    pub cli_short: Option<char>,
+    /// Validates `value` (given under `key`, the name or the alias) and stores it.
+    pub apply: fn(&mut ProcessOptions, &str, &Received) -> Result<(), Failure>,
+}
+
+impl std::fmt::Debug for OptionSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OptionSpec")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `width` or `height`: an integer 1..=65535, or `null` for "not given".
+fn dimension(key: &str, value: &Received) -> Result<Option<u32>, Failure> {
+    if *value == Received::Null {
+        return Ok(None);
+    }
+    integer_in_range(key, value, 1, MAX_DIMENSION).map(|n| Some(n as u32))
+}
+
+/// A file-name part (`prefix`, `suffix`): no path separators, no NUL, short.
+fn name_part(key: &str, value: &Received) -> Result<String, Failure> {
+    match value {
+        Received::String(s) if s.len() <= 200 && !s.contains(['/', '\\', '\0']) && s != ".." => {
+            Ok(s.clone())
+        }
+        _ => Err(invalid(
+            key,
+            "string of at most 200 bytes without '/', '\\' or NUL",
+            value,
+            matches!(value, Received::String(_)),
+        )),
+    }
+}
+
+/// A base spec, completed by each entry.
+const BASE: OptionSpec = OptionSpec {
+    name: "",
+    alias: None,
+    kind: Kind::Boolean,
+    ts_type: "boolean",
+    default: "false",
+    doc: "",
+    scope: Scope::All,
+    cli_flag: None,
+    cli_short: None,
+    apply: |_, _, _| Ok(()),
+};
+
+const FAIL_ON_LEVELS: &[&str] = &["none", "truncated", "error", "warning"];
+
+/// Every option of `processImages` and `processImage`, in the order of the docs.
+pub static OPTIONS: &[OptionSpec] = &[
+    OptionSpec {
+        name: "width",
+        kind: Kind::Number,
+        ts_type: "number",
+        default: "none",
+        doc: "Target width in pixels (1..=65535). With only one of width/height, the other follows the aspect ratio.",
+        cli_short: Some('w'),
+        apply: |o, k, v| {
+            o.resize.width = dimension(k, v)?;
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "height",
+        kind: Kind::Number,
+        ts_type: "number",
+        default: "none",
+        doc: "Target height in pixels (1..=65535).",
+        cli_short: Some('H'),
+        apply: |o, k, v| {
+            o.resize.height = dimension(k, v)?;
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "fit",
+        kind: Kind::Choice(FITS),
+        ts_type: "'cover' | 'contain' | 'fill' | 'inside' | 'outside'",
+        default: "cover",
+        doc: "How the image fits width x height, exactly as in sharp's resize().",
+        apply: |o, k, v| {
+            o.resize.fit = Fit::parse(one_of(k, v, FITS)?).unwrap_or(Fit::Cover);
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "position",
+        kind: Kind::Choice(POSITIONS),
+        ts_type: "'centre' | 'center' | 'north' | 'northeast' | 'east' | 'southeast' | 'south' | 'southwest' | 'west' | 'northwest' | 'top' | 'right top' | 'right' | 'right bottom' | 'bottom' | 'left bottom' | 'left' | 'left top'",
+        default: "centre",
+        doc: "Crop (cover) or placement (contain) gravity, with sharp's names.",
+        apply: |o, k, v| {
+            o.resize.position =
+                Position::parse(one_of(k, v, POSITIONS)?).unwrap_or(Position::Centre);
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "background",
+        kind: Kind::Text,
+        ts_type: "string | { r?: number; g?: number; b?: number; alpha?: number }",
+        default: "black",
+        doc: "Fill for contain and for non-right-angle rotation: a CSS colour ('#ffffff', 'rgba(0,0,0,0.5)', 'white') or { r, g, b, alpha }.",
+        apply: |o, k, v| {
+            o.background = parse_colour(k, v)?;
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "withoutEnlargement",
+        doc: "Never enlarge an image smaller than width x height.",
+        apply: |o, k, v| {
+            o.resize.without_enlargement = boolean(k, v)?;
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "withoutReduction",
+        doc: "Never reduce an image larger than width x height.",
+        apply: |o, k, v| {
+            o.resize.without_reduction = boolean(k, v)?;
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "rotation",
+        alias: Some("rotate"),
+        kind: Kind::Number,
+        ts_type: "number",
+        default: "0",
+        doc: "Clockwise degrees, applied after the resize (width/height are the size before turning). Right angles are exact; other angles fill with background.",
+        cli_flag: Some("rotate"),
+        cli_short: Some('r'),
+        apply: |o, k, v| {
+            o.rotation = finite_number(k, v)?;
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "autoOrient",
+        default: "true",
+        doc: "Apply the EXIF orientation first (the output carries no EXIF).",
+        apply: |o, k, v| {
+            o.auto_orient = boolean(k, v)?;
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "flip",
+        doc: "Mirror vertically (top to bottom), after rotation.",
+        apply: |o, k, v| {
+            o.flip = boolean(k, v)?;
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "flop",
+        doc: "Mirror horizontally (left to right), after rotation.",
+        apply: |o, k, v| {
+            o.flop = boolean(k, v)?;
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "grayscale",
+        alias: Some("greyscale"),
+        doc: "Convert to grey: luminance in linear light, as libvips computes it (the last step before encoding).",
+        cli_short: Some('g'),
+        apply: |o, k, v| {
+            o.grayscale = boolean(k, v)?;
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "format",
+        kind: Kind::Choice(&Format::OUTPUT_NAMES),
+        ts_type: "'jpeg' | 'jpg' | 'png' | 'webp' | 'avif' | 'gif' | 'tiff'",
+        default: "the input's (PNG for BMP input)",
+        doc: "Output format.",
+        cli_short: Some('f'),
+        apply: |o, k, v| {
+            o.format = Format::parse_output(one_of(k, v, &Format::OUTPUT_NAMES)?);
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "quality",
+        kind: Kind::Number,
+        ts_type: "number",
+        default: "80 (AVIF 50)",
+        doc: "Encoder quality 1..=100 (JPEG, WebP, AVIF).",
+        cli_short: Some('q'),
+        apply: |o, k, v| {
+            o.quality = Some(integer_in_range(k, v, 1, 100)? as u8);
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "lossless",
+        doc: "Lossless WebP.",
+        apply: |o, k, v| {
+            o.lossless = boolean(k, v)?;
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "outputDir",
+        kind: Kind::Text,
+        ts_type: "string",
+        default: "beside each input",
+        doc: "Folder for the outputs (it must exist; the CLI creates it).",
+        scope: Scope::Batch,
+        cli_flag: Some("out"),
+        cli_short: Some('o'),
+        apply: |o, k, v| {
+            o.output_dir = Some(match v {
+                Received::String(s) if !s.is_empty() && !s.contains('\0') => PathBuf::from(s),
+                _ => {
+                    return Err(invalid(
+                        k,
+                        "non-empty string (a directory path)",
+                        v,
+                        matches!(v, Received::String(_)),
+                    ))
+                }
+            });
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "prefix",
+        kind: Kind::Text,
+        ts_type: "string",
+        default: "'processed_'",
+        doc: "Output file-name prefix: prefix + name + suffix + extension.",
+        scope: Scope::Batch,
+        apply: |o, k, v| {
+            o.prefix = name_part(k, v)?;
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "suffix",
+        kind: Kind::Text,
+        ts_type: "string",
+        default: "''",
+        doc: "Output file-name suffix, before the extension.",
+        scope: Scope::Batch,
+        apply: |o, k, v| {
+            o.suffix = name_part(k, v)?;
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "overwrite",
+        doc: "Replace existing outputs; without it an existing output fails that file with ERR_OUTPUT_EXISTS and is left untouched.",
+        scope: Scope::Batch,
+        apply: |o, k, v| {
+            o.overwrite = boolean(k, v)?;
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "concurrency",
+        kind: Kind::Number,
+        ts_type: "number",
+        default: "one per thread",
+        doc: "Most images in flight at once, 1..=1024 (bounds peak memory).",
+        scope: Scope::Batch,
+        cli_short: Some('c'),
+        apply: |o, k, v| {
+            o.concurrency = Some(integer_in_range(k, v, 1, 1024)? as usize);
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "limitInputPixels",
+        kind: Kind::Number,
+        ts_type: "number | boolean",
+        default: "268402689",
+        doc: "Refuse inputs with more pixels, checked on the header before decoding; false or 0 for no limit.",
+        apply: |o, k, v| {
+            o.limit_input_pixels = match v {
+                Received::Bool(false) => None,
+                Received::Bool(true) => Some(DEFAULT_LIMIT_INPUT_PIXELS),
+                Received::Number(n) if *n == 0.0 => None,
+                _ => Some(integer_in_range(k, v, 0, 1 << 53).map_err(|_| {
+                    invalid(
+                        k,
+                        "boolean or integer between 0 and 9007199254740992",
+                        v,
+                        false,
+                    )
+                })?),
+            };
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "failOn",
+        kind: Kind::Choice(FAIL_ON_LEVELS),
+        ts_type: "'none' | 'truncated' | 'error' | 'warning'",
+        default: "warning",
+        doc: "'warning' rejects truncated or corrupt data; 'none' decodes what it can.",
+        apply: |o, k, v| {
+            o.fail_on = match one_of(k, v, FAIL_ON_LEVELS)? {
+                "none" => FailOn::None,
+                _ => FailOn::Warning,
+            };
+            Ok(())
+        },
+        ..BASE
+    },
+];

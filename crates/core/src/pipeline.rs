@@ -1,0 +1,179 @@
+//! One image, bytes in, bytes out. The order of operations is fixed, whatever the
+//! order of keys in the options object:
+//!
+//! 1. decode (header checked against `limitInputPixels` first; JPEG shrink-on-load)
+//! 2. auto-orient (EXIF)
+//! 3. resize (width/height/fit/position/withoutEnlargement, like sharp's `resize`)
+//! 4. rotate (clockwise, degrees)
+//! 5. flip, then flop
+//! 6. grayscale
+//! 7. encode (same format as the input unless `format` says otherwise)
+
+use crate::codec::{self, Format, Header};
+use crate::error::{ErrorCode, Failure};
+use crate::options::ProcessOptions;
+use crate::raster::Raster;
+use crate::resample;
+
+/// An encoded result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Encoded {
+    pub data: Vec<u8>,
+    pub format: Format,
+    pub width: u32,
+    pub height: u32,
+    pub channels: u8,
+}
+
+/// Runs the whole pipeline on an encoded image.
+pub fn process(bytes: &[u8], opts: &ProcessOptions) -> Result<Encoded, Failure> {
+    let header = codec::probe(bytes)?;
+    codec::check_limit(&header, opts.limit_input_pixels)?;
+    let format = opts.output_format(header.format);
+    let raster = transform(bytes, &header, opts)?;
+    let data = codec::encode(&raster, format, &opts.encode_settings())?;
+    Ok(Encoded {
+        data,
+        format,
+        width: raster.width,
+        height: raster.height,
+        channels: raster.channels,
+    })
+}
+
+/// Decodes and applies every operation, returning the raster to encode.
+pub(crate) fn transform(
+    bytes: &[u8],
+    header: &Header,
+    opts: &ProcessOptions,
+) -> Result<Raster, Failure> {
+    let swapped = opts.auto_orient && header.orientation >= 5;
+    let request = opts.resize_request();
+    let mut plan = request.map(|req| resample::plan(header.oriented_size(opts.auto_orient), req));
+    // JPEG shrink-on-load, decided as sharp decides it; sharp then plans the resize on
+    // the shrunk size, so do the same to get the same dimensions and sampling grid.
+    let denominator = match (header.format, plan) {
+        (Format::Jpeg, Some(p)) => {
+            let at_least = if swapped {
+                (p.scaled.1, p.scaled.0)
+            } else {
+                p.scaled
+            };
+            codec::jpeg::shrink_denominator((header.width, header.height), at_least)
+        }
+        _ => 1,
+    };
+    if denominator > 1 {
+        let (w, h) = codec::shrunk_size(header, denominator);
+        let loaded = if swapped { (h, w) } else { (w, h) };
+        plan = request.map(|req| resample::plan(loaded, req));
+    }
+    if let Some(plan) = &plan {
+        let pixels = u64::from(plan.output.0) * u64::from(plan.output.1);
+        if opts.limit_input_pixels.is_some_and(|limit| pixels > limit) {
+            return Err(Failure::new(
+                ErrorCode::InputTooLarge,
+                format!(
+                    "output {}x{} would exceed limitInputPixels",
+                    plan.output.0, plan.output.1
+                ),
+            ));
+        }
+    }
+    // Without alpha, a grey output can be decoded straight to grey.
+    let grey_decode = opts.grayscale && !header.has_alpha;
+    let mut raster = codec::decode(
+        bytes,
+        header,
+        denominator,
+        grey_decode,
+        opts.fail_on,
+        opts.limit_input_pixels,
+    )?;
+    if opts.auto_orient {
+        raster = raster.orient(header.orientation);
+    }
+    if let Some(plan) = plan {
+        raster = resample::apply(
+            &raster,
+            &plan,
+            opts.resize.position,
+            opts.rotation,
+            opts.background,
+        )?;
+    }
+    if opts.rotation != 0.0 {
+        let (w, h) = Raster::rotated_size(raster.width, raster.height, opts.rotation);
+        let pixels = u64::from(w) * u64::from(h);
+        if opts.limit_input_pixels.is_some_and(|limit| pixels > limit) {
+            return Err(Failure::new(
+                ErrorCode::InputTooLarge,
+                format!("rotated output {w}x{h} would exceed limitInputPixels"),
+            ));
+        }
+        raster = raster.rotate_degrees(opts.rotation, opts.background);
+    }
+    if opts.flip {
+        raster = raster.flip();
+    }
+    if opts.flop {
+        raster = raster.flop();
+    }
+    if opts.grayscale && !raster.is_grey() {
+        raster = raster.to_grey();
+    }
+    Ok(raster)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::EncodeSettings;
+    use crate::resample::{Fit, ResizeRequest};
+
+    fn jpeg(w: u32, h: u32) -> Vec<u8> {
+        let raster = Raster::filled(w, h, 3, [200, 30, 30, 255]);
+        codec::encode(&raster, Format::Jpeg, &EncodeSettings::quality(90)).expect("encodes")
+    }
+
+    #[test]
+    fn the_users_case_contain_then_rotate() {
+        let opts = ProcessOptions {
+            resize: ResizeRequest {
+                width: Some(800),
+                height: Some(600),
+                fit: Fit::Contain,
+                ..ResizeRequest::default()
+            },
+            rotation: 90.0,
+            grayscale: true,
+            ..ProcessOptions::default()
+        };
+        let out = process(&jpeg(1000, 872), &opts).expect("processes");
+        assert_eq!(
+            (out.width, out.height, out.channels, out.format),
+            (600, 800, 1, Format::Jpeg)
+        );
+        let back = codec::probe(&out.data).expect("decodes");
+        assert_eq!((back.width, back.height, back.channels), (600, 800, 1));
+    }
+
+    #[test]
+    fn bad_bytes_give_coded_failures() {
+        let opts = ProcessOptions::default();
+        assert_eq!(
+            process(b"", &opts).map(|_| ()).unwrap_err().code,
+            ErrorCode::InputUnsupported
+        );
+        assert_eq!(
+            process(b"text", &opts).map(|_| ()).unwrap_err().code,
+            ErrorCode::InputUnsupported
+        );
+        let mut truncated = jpeg(64, 64);
+        truncated.truncate(truncated.len() / 2);
+        assert_eq!(
+            process(&truncated, &opts).map(|_| ()).unwrap_err().code,
+            ErrorCode::InputCorrupt
+        );
+    }
+}

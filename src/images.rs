@@ -1,0 +1,353 @@
+//! `processImages`, `processImage` and `metadata`.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use napi::bindgen_prelude::*;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi::{Env, ValueType};
+
+use corepool_core::validate::invalid;
+use corepool_core::{
+    input, options, process_files, Encoded, ErrorCode, Failure, Header, ImageResult,
+    ProcessOptions, Progress, Received, Throttle,
+};
+
+use crate::js::{cancel_flag_from, received};
+use crate::task::{start, Pending};
+
+/// How often progress may be reported, at most.
+const PROGRESS_INTERVAL: Duration = Duration::from_millis(50);
+/// How long a finished batch waits for queued progress calls to reach JS before it
+/// resolves anyway (only an event loop blocked for that long would hit it).
+const PROGRESS_DRAIN_LIMIT: Duration = Duration::from_secs(5);
+
+/// A per-file error.
+#[napi(object)]
+pub struct ImageError {
+    /// A stable code: `ERR_INPUT_NOT_FOUND`, `ERR_INPUT_UNSUPPORTED`, `ERR_INPUT_CORRUPT`,
+    /// `ERR_INPUT_TOO_LARGE`, `ERR_OUTPUT_EXISTS`, `ERR_OUTPUT_WRITE` or `ERR_INTERNAL`.
+    pub code: String,
+    pub message: String,
+}
+
+/// The outcome for one input of `processImages`, in input order.
+#[napi(object, js_name = "ImageResult")]
+pub struct ImageResultJs {
+    pub original_path: String,
+    /// The output file ('' when it could not be determined).
+    pub output_path: String,
+    pub success: bool,
+    /// Bytes written (0 on failure).
+    pub processed_size: f64,
+    /// Output width (0 on failure).
+    pub width: u32,
+    /// Output height (0 on failure).
+    pub height: u32,
+    /// Output format: 'jpeg', 'png', 'webp', 'avif', 'gif' or 'tiff' ('' when unknown).
+    pub format: String,
+    pub duration_ms: f64,
+    pub error: Option<ImageError>,
+}
+
+impl From<ImageResult> for ImageResultJs {
+    fn from(r: ImageResult) -> Self {
+        Self {
+            original_path: r.original_path,
+            output_path: r.output_path,
+            success: r.success,
+            processed_size: r.processed_size as f64,
+            width: r.width,
+            height: r.height,
+            format: r.format,
+            duration_ms: r.duration_ms,
+            error: r.error.map(|f| ImageError {
+                code: f.code.as_str().to_owned(),
+                message: f.message,
+            }),
+        }
+    }
+}
+
+/// Where a batch stands.
+#[napi(object, js_name = "Progress")]
+pub struct ProgressJs {
+    pub done: u32,
+    pub total: u32,
+    pub failed: u32,
+    /// The input that just finished.
+    pub current_path: String,
+}
+
+impl From<Progress> for ProgressJs {
+    fn from(p: Progress) -> Self {
+        Self {
+            done: p.done as u32,
+            total: p.total as u32,
+            failed: p.failed as u32,
+            current_path: p.current_path,
+        }
+    }
+}
+
+/// Describes a JS value one level deep: objects list their own properties.
+fn received_deep(env: &Env, value: &Unknown, depth: u32) -> Received {
+    let shallow = received(value);
+    if depth == 0 || shallow != Received::Other("object") {
+        return shallow;
+    }
+    let _ = env;
+    let entries = (|| -> Result<Vec<(String, Received)>> {
+        let object: Object = unsafe { value.cast()? };
+        let mut entries = Vec::new();
+        for key in Object::keys(&object)? {
+            let property: Unknown = object.get_named_property(&key)?;
+            entries.push((key, received_deep(env, &property, depth - 1)));
+        }
+        Ok(entries)
+    })();
+    entries.map_or(shallow, Received::Object)
+}
+
+fn parse_options(
+    env: &Env,
+    value: Option<Unknown>,
+) -> std::result::Result<ProcessOptions, Failure> {
+    let described = value.map(|v| received_deep(env, &v, 2));
+    options::parse(described.as_ref())
+}
+
+/// The input paths: an array of strings.
+fn parse_paths(value: &Unknown) -> std::result::Result<Vec<String>, Failure> {
+    let wrong = || invalid("paths", "array of strings", &received(value), false);
+    if !value.is_array().unwrap_or(false) {
+        return Err(wrong());
+    }
+    let array: Array = unsafe { value.cast() }.map_err(|_| wrong())?;
+    let mut paths = Vec::with_capacity(array.len() as usize);
+    for i in 0..array.len() {
+        let item: Unknown = array.get(i).ok().flatten().ok_or_else(wrong)?;
+        match item.get_type() {
+            Ok(ValueType::String) => {
+                paths.push(unsafe { item.cast::<String>() }.map_err(|_| wrong())?)
+            }
+            _ => {
+                return Err(invalid(
+                    &format!("paths[{i}]"),
+                    "string",
+                    &received(&item),
+                    false,
+                ));
+            }
+        }
+    }
+    Ok(paths)
+}
+
+/// `{ signal?, onProgress? }`.
+#[napi(object, object_to_js = false)]
+pub struct BatchHooks {
+    #[napi(ts_type = "AbortSignal")]
+    pub signal: Option<Unknown<'static>>,
+    /// Called at most every 50 ms with `{ done, total, failed, currentPath }`, and once
+    /// more when the last image is done, before the promise resolves.
+    #[napi(ts_type = "(progress: Progress) => void")]
+    pub on_progress: Option<Unknown<'static>>,
+}
+
+type ProgressFn = ThreadsafeFunction<Progress, (), ProgressJs, Status, false, true>;
+
+/// Delivers progress to JS through a weak threadsafe function (it does not keep the
+/// process alive), throttled, counting calls still queued so the batch can wait for
+/// them before it resolves.
+struct ProgressSink {
+    function: ProgressFn,
+    throttle: Throttle,
+    queued: Arc<AtomicUsize>,
+}
+
+impl ProgressSink {
+    fn new(callback: Unknown) -> Result<Self> {
+        let function: Function<ProgressJs, ()> = unsafe { callback.cast()? };
+        let queued = Arc::new(AtomicUsize::new(0));
+        let delivered = queued.clone();
+        let function = function
+            .build_threadsafe_function::<Progress>()
+            .weak::<true>()
+            .callee_handled::<false>()
+            .build_callback(move |ctx| {
+                delivered.fetch_sub(1, Ordering::AcqRel);
+                Ok(ProgressJs::from(ctx.value))
+            })?;
+        Ok(Self {
+            function,
+            throttle: Throttle::new(PROGRESS_INTERVAL),
+            queued,
+        })
+    }
+
+    fn report(&self, progress: Progress) {
+        if self.throttle.admit(&progress) {
+            self.queued.fetch_add(1, Ordering::AcqRel);
+            if self
+                .function
+                .call(progress, ThreadsafeFunctionCallMode::NonBlocking)
+                != Status::Ok
+            {
+                self.queued.fetch_sub(1, Ordering::AcqRel);
+            }
+        }
+    }
+
+    /// Waits until every queued report has reached JS.
+    fn drain(&self) {
+        let started = Instant::now();
+        while self.queued.load(Ordering::Acquire) > 0 && started.elapsed() < PROGRESS_DRAIN_LIMIT {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+}
+
+/// Processes every file in `paths` on all cores and resolves with one result per
+/// input, in input order. A bad file gets `success: false` and an `error`; only bad
+/// options (`ERR_INVALID_OPTION`) or an abort (`ERR_ABORTED`) reject the promise.
+#[napi(ts_return_type = "Promise<ImageResult[]>")]
+pub fn process_images<'env>(
+    env: &'env Env,
+    #[napi(ts_arg_type = "string[]")] paths: Unknown,
+    #[napi(ts_arg_type = "ProcessOptions")] options: Option<Unknown>,
+    hooks: Option<BatchHooks>,
+) -> Result<Pending<'env, Vec<ImageResult>, Vec<ImageResultJs>>> {
+    let work = (|| {
+        let paths = parse_paths(&paths)?;
+        let opts = parse_options(env, options)?;
+        let (signal, on_progress) = hooks.map_or((None, None), |h| (h.signal, h.on_progress));
+        let cancel = cancel_flag_from(env, signal)
+            .map_err(|e| Failure::new(ErrorCode::InvalidOption, e.reason))?;
+        let sink = match on_progress {
+            Some(f) if f.get_type().ok() == Some(ValueType::Function) => {
+                Some(ProgressSink::new(f).map_err(|e| Failure::internal(e.reason))?)
+            }
+            Some(f)
+                if matches!(
+                    f.get_type().ok(),
+                    Some(ValueType::Undefined | ValueType::Null)
+                ) =>
+            {
+                None
+            }
+            Some(f) => return Err(invalid("onProgress", "function", &received(&f), false)),
+            None => None,
+        };
+        Ok(Box::new(move || {
+            let report = |p: Progress| {
+                if let Some(sink) = &sink {
+                    sink.report(p);
+                }
+            };
+            let results = process_files(&paths, &opts, &cancel, &report);
+            if let Some(sink) = &sink {
+                sink.drain();
+            }
+            results
+        }) as _)
+    })();
+    start(env, work, |results| {
+        results.into_iter().map(ImageResultJs::from).collect()
+    })
+}
+
+/// Image bytes or a file path.
+fn input_bytes(
+    input: Either<Buffer, String>,
+) -> Box<dyn FnOnce() -> std::result::Result<Vec<u8>, Failure> + Send> {
+    match input {
+        Either::A(buffer) => {
+            let bytes = buffer.to_vec();
+            Box::new(move || Ok(bytes))
+        }
+        Either::B(path) => Box::new(move || Ok(input::read(path.as_ref())?)),
+    }
+}
+
+/// What `processImage` resolves with.
+#[napi(object)]
+pub struct ProcessedImage {
+    pub data: Buffer,
+    pub info: OutputInfo,
+}
+
+#[napi(object)]
+pub struct OutputInfo {
+    pub format: String,
+    pub width: u32,
+    pub height: u32,
+    pub channels: u32,
+    /// Bytes of `data`.
+    pub size: u32,
+}
+
+/// Processes one image in memory (for example an upload in an Express handler):
+/// bytes (or a path) in, encoded bytes out. Same options as `processImages`, except
+/// that `outputDir`, `prefix`, `suffix` and `overwrite` do not apply. Failures reject
+/// with a coded error.
+#[napi(ts_return_type = "Promise<ProcessedImage>")]
+pub fn process_image<'env>(
+    env: &'env Env,
+    input: Either<Buffer, String>,
+    #[napi(ts_arg_type = "ProcessOptions")] options: Option<Unknown>,
+) -> Result<Pending<'env, Encoded, ProcessedImage>> {
+    let work = parse_options(env, options).map(|opts| {
+        let read = input_bytes(input);
+        Box::new(move || corepool_core::process(&read()?, &opts)) as _
+    });
+    start(env, work, |out| ProcessedImage {
+        info: OutputInfo {
+            format: out.format.name().to_owned(),
+            width: out.width,
+            height: out.height,
+            channels: u32::from(out.channels),
+            size: out.data.len() as u32,
+        },
+        data: out.data.into(),
+    })
+}
+
+/// What the header of an image says.
+#[napi(object)]
+pub struct ImageInfo {
+    /// 'jpeg', 'png', 'webp', 'gif', 'tiff' or 'bmp'.
+    pub format: String,
+    /// As stored (before EXIF orientation).
+    pub width: u32,
+    pub height: u32,
+    pub channels: u32,
+    pub has_alpha: bool,
+    /// EXIF orientation, 1..=8 (1 when absent).
+    pub orientation: u32,
+    /// Input size in bytes.
+    pub size: f64,
+}
+
+/// Reads an image's header without decoding its pixels.
+#[napi(ts_return_type = "Promise<ImageInfo>")]
+pub fn metadata<'env>(
+    env: &'env Env,
+    input: Either<Buffer, String>,
+) -> Result<Pending<'env, (Header, usize), ImageInfo>> {
+    let read = input_bytes(input);
+    let work = Ok(Box::new(move || {
+        let bytes = read()?;
+        Ok((corepool_core::probe(&bytes)?, bytes.len()))
+    }) as _);
+    start(env, work, |(h, size)| ImageInfo {
+        format: h.format.name().to_owned(),
+        width: h.width,
+        height: h.height,
+        channels: u32::from(h.channels),
+        has_alpha: h.has_alpha,
+        orientation: u32::from(h.orientation),
+        size: size as f64,
+    })
+}

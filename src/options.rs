@@ -1,0 +1,143 @@
+//! The options object as JS sees it: its TypeScript declaration, and `optionTable()`,
+//! the table of options for tools (the CLI builds its flags and help from it).
+
+use corepool_core::options::{Kind, Scope, OPTIONS};
+use napi::bindgen_prelude::*;
+
+/// The options of `processImages` and `processImage`, for TypeScript only: at run time
+/// the options object is validated against `corepool_core::OPTIONS`, the one table of
+/// options. `__test__/options.test.mjs` checks that the keys here (in `index.d.ts`) are
+/// exactly that table's.
+#[allow(dead_code)]
+#[napi(object, object_to_js = false, js_name = "ProcessOptions")]
+pub struct ProcessOptionsJs {
+    /// Target width in pixels (1..=65535). With only one of width/height, the other
+    /// follows the aspect ratio.
+    pub width: Option<u32>,
+    /// Target height in pixels (1..=65535).
+    pub height: Option<u32>,
+    /// How the image fits width x height, as in sharp. Default 'cover'.
+    #[napi(ts_type = "'cover' | 'contain' | 'fill' | 'inside' | 'outside'")]
+    pub fit: Option<String>,
+    /// Crop (cover) or placement (contain) gravity. Default 'centre'.
+    #[napi(
+        ts_type = "'centre' | 'center' | 'north' | 'northeast' | 'east' | 'southeast' | 'south' | 'southwest' | 'west' | 'northwest' | 'top' | 'right top' | 'right' | 'right bottom' | 'bottom' | 'left bottom' | 'left' | 'left top'"
+    )]
+    pub position: Option<String>,
+    /// Fill for contain and for non-right-angle rotation: a CSS colour or
+    /// `{ r, g, b, alpha }`. Default black.
+    #[napi(ts_type = "string | { r?: number; g?: number; b?: number; alpha?: number }")]
+    pub background: Option<Unknown<'static>>,
+    /// Never enlarge. Default false.
+    pub without_enlargement: Option<bool>,
+    /// Never reduce. Default false.
+    pub without_reduction: Option<bool>,
+    /// Clockwise degrees, applied after the resize. Default 0.
+    pub rotation: Option<f64>,
+    /// Alias of `rotation`.
+    pub rotate: Option<f64>,
+    /// Apply the EXIF orientation first. Default true.
+    pub auto_orient: Option<bool>,
+    /// Mirror vertically (after rotation).
+    pub flip: Option<bool>,
+    /// Mirror horizontally (after rotation).
+    pub flop: Option<bool>,
+    /// Convert to grey (last step before encoding).
+    pub grayscale: Option<bool>,
+    /// Alias of `grayscale`.
+    pub greyscale: Option<bool>,
+    /// Output format. Default: the input's (PNG for BMP input).
+    #[napi(ts_type = "'jpeg' | 'jpg' | 'png' | 'webp' | 'avif' | 'gif' | 'tiff'")]
+    pub format: Option<String>,
+    /// Encoder quality 1..=100 (JPEG, WebP, AVIF). Default 80 (AVIF 50).
+    pub quality: Option<u32>,
+    /// Lossless WebP.
+    pub lossless: Option<bool>,
+    /// Folder for outputs (processImages). Default: beside each input.
+    pub output_dir: Option<String>,
+    /// Output name prefix (processImages). Default 'processed_'.
+    pub prefix: Option<String>,
+    /// Output name suffix, before the extension (processImages). Default ''.
+    pub suffix: Option<String>,
+    /// Replace existing outputs (processImages). Default false: ERR_OUTPUT_EXISTS.
+    pub overwrite: Option<bool>,
+    /// Most images in flight at once (processImages). Default: one per thread.
+    pub concurrency: Option<u32>,
+    /// Refuse inputs with more pixels; false or 0 for no limit. Default 268402689.
+    #[napi(ts_type = "number | boolean")]
+    pub limit_input_pixels: Option<Unknown<'static>>,
+    /// 'warning' (default) rejects truncated or corrupt data; 'none' decodes what it can.
+    #[napi(ts_type = "'none' | 'truncated' | 'error' | 'warning'")]
+    pub fail_on: Option<String>,
+}
+
+/// One option of `processImages` / `processImage`, as `optionTable()` lists it.
+#[napi(object)]
+pub struct OptionInfo {
+    /// The camelCase key.
+    pub name: String,
+    /// Another accepted key for the same option.
+    pub alias: Option<String>,
+    /// 'boolean', 'number', 'choice' or 'text'.
+    pub kind: String,
+    /// The allowed values of a 'choice'.
+    pub choices: Option<Vec<String>>,
+    /// The TypeScript type.
+    pub ts_type: String,
+    /// The default, as the docs state it.
+    pub default: String,
+    pub doc: String,
+    /// Whether it applies to `processImages` only (output placement).
+    pub batch_only: bool,
+    /// The CLI's long flag, without dashes.
+    pub cli_flag: String,
+    /// The CLI's one-letter flag.
+    pub cli_short: Option<String>,
+}
+
+/// kebab-case of a camelCase name: `withoutEnlargement` to `without-enlargement`.
+fn kebab(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('-');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Every option, in the order of the docs, from the table the validation uses.
+#[napi]
+pub fn option_table() -> Vec<OptionInfo> {
+    OPTIONS
+        .iter()
+        .map(|spec| {
+            let (kind, choices) = match spec.kind {
+                Kind::Boolean => ("boolean", None),
+                Kind::Number => ("number", None),
+                Kind::Choice(values) => (
+                    "choice",
+                    Some(values.iter().map(|v| (*v).to_owned()).collect()),
+                ),
+                Kind::Text => ("text", None),
+            };
+            OptionInfo {
+                name: spec.name.to_owned(),
+                alias: spec.alias.map(str::to_owned),
+                kind: kind.to_owned(),
+                choices,
+                ts_type: spec.ts_type.to_owned(),
+                default: spec.default.to_owned(),
+                doc: spec.doc.to_owned(),
+                batch_only: spec.scope == Scope::Batch,
+                cli_flag: spec
+                    .cli_flag
+                    .map_or_else(|| kebab(spec.name), str::to_owned),
+                cli_short: spec.cli_short.map(String::from),
+            }
+        })
+        .collect()
+}
