@@ -17,6 +17,7 @@ import os from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { median } from './lib/stats.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const { calculatePrimes, countPrimes } = createRequire(import.meta.url)('../index.js')
@@ -176,12 +177,6 @@ function buildGenerateProgram() {
 
 // ---------------------------------------------------------------------------------
 // Measuring.
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const mid = s.length >> 1
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2
-}
 
 /**
  * Runs corepool and a competitor alternately, `n` rounds each, after one warm-up of

@@ -27,6 +27,8 @@ import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { readCpuTimes } from './lib/machine.mjs';
+import { percentile } from './lib/stats.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const BENCH_DIR = path.dirname(SELF);
@@ -49,15 +51,9 @@ const RESIZE_QUERY = { width: 800, format: 'jpeg' };
 // Statistics
 // ---------------------------------------------------------------------------
 
-/** Nearest-rank percentile of an unsorted list, or null when empty. */
-function pct(values, p) {
-  if (!values.length) return null;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-}
-
+/** Count, nearest-rank p50 and p99, and maximum of a list of timings (nulls when empty). */
 function summary(values) {
-  return { n: values.length, p50: pct(values, 50), p99: pct(values, 99), max: values.length ? Math.max(...values) : null };
+  return { n: values.length, p50: percentile(values, 50), p99: percentile(values, 99), max: values.length ? Math.max(...values) : null };
 }
 
 // ---------------------------------------------------------------------------
@@ -294,17 +290,6 @@ async function serve(contenderId) {
 // Driver
 // ---------------------------------------------------------------------------
 
-function cpuTimes() {
-  try {
-    const v = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
-    const idle = v[3] + (v[4] ?? 0);
-    const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
-    return { busy: total - idle, total };
-  } catch {
-    return null;
-  }
-}
-
 function loadavg() {
   try {
     return fs.readFileSync('/proc/loadavg', 'utf8').trim();
@@ -466,12 +451,12 @@ async function runContender(id, opts, Pool, Client, files) {
   const phase = async (name) => {
     health.setPhase(name);
     await server.phase(name);
-    machine[name] = cpuTimes();
+    machine[name] = readCpuTimes();
     driverCpu[name] = { t: performance.now(), cpu: process.cpuUsage() };
   };
   const endPhase = (name) => {
     const a = machine[name];
-    const b = cpuTimes();
+    const b = readCpuTimes();
     machine[name] = a && b && b.total > a.total ? (b.busy - a.busy) / (b.total - a.total) : null;
     const d = driverCpu[name];
     const u = process.cpuUsage(d.cpu);
@@ -654,9 +639,9 @@ async function main() {
 
   const { Pool, Client } = await import('undici');
   const t0 = performance.now();
-  const bg0 = cpuTimes();
+  const bg0 = readCpuTimes();
   await sleep(1000);
-  const bg1 = cpuTimes();
+  const bg1 = readCpuTimes();
   const run = {
     date: new Date().toISOString(),
     argv: process.argv.slice(2),

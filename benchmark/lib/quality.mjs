@@ -1,6 +1,7 @@
 // Quality gate: compare each contender's outputs with sharp's, per source image:
 // same dimensions, and SSIM of the luma channel (alpha flattened onto black).
 import { ssim } from './ssim.mjs';
+import { mean } from './stats.mjs';
 
 export const SSIM_THRESHOLD = 0.97;
 
@@ -68,7 +69,7 @@ function summarisePairs(pairs) {
   return {
     compared: pairs.length,
     minSsim: worst ? worst.ssim : null,
-    meanSsim: exact.length ? exact.reduce((s, p) => s + p.ssim, 0) / exact.length : null,
+    meanSsim: mean(exact.map((p) => p.ssim)),
     worstSource: worst?.source ?? null,
     resampled: resampled.length,
     minResampledSsim: resampled.length ? Math.min(...resampled.map((p) => p.ssim)) : null,
