@@ -10,18 +10,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { parseArgs, USAGE, UsageError } from './lib/args.mjs';
+import { list, parseCommandLine, positiveInt } from './lib/args.mjs';
 import { barChartSvg } from './lib/chart.mjs';
 import { BENCH_DIR, REPO_ROOT, buildBatch, ensureWallpapers, filesOfKind, kindOf, samplePhotos, warmPageCache } from './lib/corpus.mjs';
 import { sampleBackgroundLoad } from './lib/machine.mjs';
 import { runInChild } from './lib/orchestrate.mjs';
-import { importContender } from './contenders/index.mjs';
+import { CONTENDER_IDS, importContender } from './contenders/index.mjs';
 import { napiLimitations } from './lib/pipelines.mjs';
 import { SSIM_THRESHOLD, compareWithReference, gateVerdict } from './lib/quality.mjs';
 import { markdownReport } from './lib/report.mjs';
 import { selfTest } from './lib/ssim.mjs';
 import { mean, median, rotate } from './lib/stats.mjs';
-import { selectWorkloads } from './lib/workloads.mjs';
+import { WORKLOADS, selectWorkloads } from './lib/workloads.mjs';
 
 const RESULTS_DIR = path.join(BENCH_DIR, 'results');
 const LABELS = {
@@ -308,11 +308,59 @@ function problems(summary) {
   return { errors, strict };
 }
 
+// ---------------------------------------------------------------- options
+
+const USAGE = `Usage: node benchmark/images.mjs [options]
+
+  --batch N          images per batch, at least every corpus file once (default 24)
+  --rounds N         timed rounds per contender and workload; medians are reported (default 3)
+  --workload LIST    comma-separated workloads among ${Object.keys(WORKLOADS).join(',')} (default all)
+  --contenders LIST  comma-separated among ${CONTENDER_IDS.join(',')} (default all)
+  --timeout S        per-child timeout in seconds (default 180)
+  --napi-resize M    @napi-rs/image resize: fast (SIMD fastResize, default) or slow (resize)
+  --no-warmup        do not process one untimed image before each timed batch
+  --keep             keep the temporary output folders (path is printed)
+  --strict           exit non-zero when the quality gate fails or a contender fails images
+  --help             this text
+`;
+
+/** The command-line options (`--workloads` is accepted for `--workload`). */
+function parseOptions() {
+  return parseCommandLine({
+    usage: USAGE,
+    options: {
+      batch: { type: 'string', default: '24' },
+      rounds: { type: 'string', default: '3' },
+      workload: { type: 'string' },
+      workloads: { type: 'string' },
+      contenders: { type: 'string' },
+      timeout: { type: 'string', default: '180' },
+      'napi-resize': { type: 'string', default: 'fast' },
+      'no-warmup': { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+      strict: { type: 'boolean', default: false },
+    },
+    check: (v) => {
+      const workloads = v.workload ?? v.workloads;
+      return {
+        batch: positiveInt('batch', v.batch),
+        rounds: positiveInt('rounds', v.rounds),
+        workloads: workloads === undefined ? Object.keys(WORKLOADS) : list('workload', workloads, Object.keys(WORKLOADS)),
+        contenders: v.contenders === undefined ? CONTENDER_IDS : list('contenders', v.contenders, CONTENDER_IDS),
+        timeoutS: positiveInt('timeout', v.timeout),
+        napiResize: list('napi-resize', v['napi-resize'], ['fast', 'slow'])[0],
+        warmup: !v['no-warmup'],
+        keep: v.keep,
+        strict: v.strict,
+      };
+    },
+  });
+}
+
 // ---------------------------------------------------------------- main
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2));
-  if (opts.help) return void process.stdout.write(USAGE);
+  const opts = parseOptions();
   const s = selfTest();
   log(`ssim self-test: identical ${s.identical.toFixed(4)}, mild noise ${s.mild.toFixed(4)}, pure noise ${s.noise.toFixed(4)}`);
   const workloadDefs = selectWorkloads(opts.workloads);
@@ -350,11 +398,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  if (err instanceof UsageError) {
-    console.error(`error: ${err.message}\n\n${USAGE}`);
-    process.exitCode = 2;
-    return;
-  }
   console.error(`benchmark failed: ${err?.stack ?? err}`);
   process.exitCode = 1;
 });

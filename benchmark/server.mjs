@@ -26,7 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { list, parseCommandLine, positiveInt, positiveNumber } from './lib/args.mjs';
 import { readCpuTimes } from './lib/machine.mjs';
 import { percentile } from './lib/stats.mjs';
 
@@ -605,8 +605,22 @@ function markdown(run) {
 // Main
 // ---------------------------------------------------------------------------
 
-async function main() {
-  const { values } = parseArgs({
+const USAGE = `Usage: node benchmark/server.mjs [options]
+
+  --duration S        seconds of each loaded scenario (upload, batch), at most 60 (default 12)
+  --idle S            seconds of the idle baseline, at most 30 (default 3)
+  --connections N     concurrent POST /resize uploads in flight (default 8)
+  --batches N         concurrent POST /batch calls in flight (default 8)
+  --max-requests N    most requests started per scenario (default 5000)
+  --contenders LIST   comma-separated among ${Object.keys(CONTENDERS).join(',')} (default all)
+  --no-write          do not write benchmark/results/server.{md,json}
+  --help              this text
+`;
+
+/** The command-line options; `--serve ID` (internal) runs one contender's server. */
+function parseOptions() {
+  return parseCommandLine({
+    usage: USAGE,
     options: {
       serve: { type: 'string' },
       duration: { type: 'string', default: '12' },
@@ -617,19 +631,22 @@ async function main() {
       contenders: { type: 'string', default: Object.keys(CONTENDERS).join(',') },
       'no-write': { type: 'boolean', default: false },
     },
+    check: (v) => ({
+      serve: v.serve,
+      durationMs: Math.min(60, positiveNumber('duration', v.duration)) * 1000,
+      idleMs: Math.min(30, positiveNumber('idle', v.idle)) * 1000,
+      connections: positiveInt('connections', v.connections),
+      batches: positiveInt('batches', v.batches),
+      maxRequests: positiveInt('max-requests', v['max-requests']),
+      ids: list('contenders', v.contenders, Object.keys(CONTENDERS)),
+      write: !v['no-write'],
+    }),
   });
-  if (values.serve) return serve(values.serve);
+}
 
-  const opts = {
-    durationMs: Math.min(60, Number(values.duration)) * 1000,
-    idleMs: Math.min(30, Number(values.idle)) * 1000,
-    connections: Number(values.connections),
-    batches: Number(values.batches),
-    maxRequests: Number(values['max-requests']),
-  };
-  const ids = values.contenders.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const id of ids) if (!CONTENDERS[id]) throw new Error(`unknown contender ${id} (known: ${Object.keys(CONTENDERS).join(', ')})`);
-  if (!(opts.durationMs > 0 && opts.idleMs > 0 && opts.connections > 0 && opts.batches > 0 && opts.maxRequests > 0)) throw new Error('bad numeric option');
+async function main() {
+  const { serve: serveId, ids, write, ...opts } = parseOptions();
+  if (serveId) return serve(serveId);
 
   const wallpapers = WALLPAPERS.filter((p) => fs.existsSync(p));
   const missing = PHOTOS.filter((p) => !fs.existsSync(p));
@@ -678,7 +695,7 @@ async function main() {
 
   const md = markdown(run);
   console.log(`\n${md}`);
-  if (!values['no-write']) {
+  if (write) {
     fs.mkdirSync(RESULTS_DIR, { recursive: true });
     fs.writeFileSync(path.join(RESULTS_DIR, 'server.md'), md);
     fs.writeFileSync(path.join(RESULTS_DIR, 'server.json'), JSON.stringify(run, null, 2) + '\n');

@@ -30,7 +30,35 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { nonNegativeInt, parseCommandLine, positiveInt } from './lib/args.mjs'
 
+const HERE = path.dirname(fileURLToPath(import.meta.url))
+const ROOT = path.join(HERE, '..')
+
+// ---------------------------------------------------------------------------------
+// Options.
+// ---------------------------------------------------------------------------------
+
+const USAGE = 'Usage: node benchmark/stress.mjs [--warmup 2000] [--calls 2000] [--batches 50] [--out benchmark/results/stress.md]\n'
+
+const opts = parseCommandLine({
+  usage: USAGE,
+  options: {
+    calls: { type: 'string', default: '2000' },
+    batches: { type: 'string', default: '50' },
+    warmup: { type: 'string', default: '2000' },
+    out: { type: 'string', default: path.join(HERE, 'results', 'stress.md') },
+  },
+  check: (v) => ({
+    calls: positiveInt('calls', v.calls),
+    batches: nonNegativeInt('batches', v.batches),
+    warmup: nonNegativeInt('warmup', v.warmup),
+    out: path.resolve(v.out),
+    maxGrowth: 10,
+  }),
+})
+
+// GC between phases needs --expose-gc: re-run with it.
 if (typeof globalThis.gc !== 'function' && !process.env.COREPOOL_STRESS_CHILD) {
   const r = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: 'inherit',
@@ -39,42 +67,8 @@ if (typeof globalThis.gc !== 'function' && !process.env.COREPOOL_STRESS_CHILD) {
   process.exit(r.status ?? 1)
 }
 
-const HERE = path.dirname(fileURLToPath(import.meta.url))
-const ROOT = path.join(HERE, '..')
 const require = createRequire(import.meta.url)
 const { processImage, processImages, metadata, getConcurrency } = require(path.join(ROOT, 'index.js'))
-
-// ---------------------------------------------------------------------------------
-// Options.
-// ---------------------------------------------------------------------------------
-
-function parseArgs(argv) {
-  const o = { calls: 2000, batches: 50, warmup: 2000, out: path.join(HERE, 'results', 'stress.md'), maxGrowth: 10 }
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split('=', 2)
-    const value = () => inline ?? argv[++i]
-    const int = (name) => {
-      const n = Number(value())
-      if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} expects a non-negative integer`)
-      return n
-    }
-    switch (flag) {
-      case '--calls': o.calls = int('calls'); break
-      case '--batches': o.batches = int('batches'); break
-      case '--warmup': o.warmup = int('warmup'); break
-      case '--out': o.out = path.resolve(value()); break
-      case '--help':
-        console.log('Usage: node benchmark/stress.mjs [--warmup 2000] [--calls 2000] [--batches 50] [--out benchmark/results/stress.md]')
-        process.exit(0)
-      default:
-        throw new Error(`unknown option ${argv[i]} (try --help)`)
-    }
-  }
-  if (o.calls < 1) throw new Error('--calls must be at least 1')
-  return o
-}
-
-const opts = parseArgs(process.argv.slice(2))
 
 // ---------------------------------------------------------------------------------
 // Inputs: good fixtures and bad inputs with the code each must give.
