@@ -11,7 +11,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
-import { PHOTOS, bad, decode, photo, subDir, tmpDir } from './helpers.mjs'
+import { PHOTOS, bad, decode, ls, meanAbsDiff, photo, subDir, tmpDir } from './helpers.mjs'
 
 const { processImages, processImage, metadata } = createRequire(import.meta.url)('../index.js')
 
@@ -78,9 +78,6 @@ function redQuadrants(decoded) {
   return red.join(',')
 }
 
-/** The files of a directory, sorted. */
-const ls = (dir) => fs.readdirSync(dir).sort()
-
 // ---------------------------------------------------------------------------------
 // 1. Fit table: dimensions equal sharp's resize() for the same options.
 // ---------------------------------------------------------------------------------
@@ -96,20 +93,6 @@ async function fitInputs(dir) {
   assert.deepEqual([m.width, m.height], [427, 640], 'generated portrait input')
   const paths = [photo('rocket.jpg'), photo('hubble_deep_field.jpg'), portrait, photo('astronaut.png')]
   return { paths, bytes: paths.map((p) => fs.readFileSync(p)) }
-}
-
-/** Mean absolute difference of the first three channels of two same-sized decoded images. */
-function meanAbsDiff(a, b) {
-  const n = a.info.width * a.info.height
-  let sum = 0
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < 3; c++) {
-      const va = a.data[i * a.info.channels + Math.min(c, a.info.channels - 1)]
-      const vb = b.data[i * b.info.channels + Math.min(c, b.info.channels - 1)]
-      sum += Math.abs(va - vb)
-    }
-  }
-  return sum / (n * 3)
 }
 
 const FIT_TARGETS = [
@@ -242,7 +225,7 @@ test(
     const { data } = await processImage(photo('rocket.jpg'), { quality: 100 })
     const out = await decode(data)
     const outMeta = await sharp(data).metadata()
-    const ref = await sharp(photo('rocket.jpg')).raw().toBuffer({ resolveWithObject: true })
+    const ref = await decode(photo('rocket.jpg'))
     // Either convert to sRGB, or keep the profile so viewers can: the decoded colours
     // (sharp applies a kept profile when decoding) must then match sharp's.
     assert.deepEqual([out.info.width, out.info.height], [ref.info.width, ref.info.height])
@@ -718,7 +701,7 @@ test('abort on the first progress event rejects with ERR_ABORTED and leaves only
     assert.ok(files.length < inputs.length, `${when}: all ${files.length} images were processed despite the abort`)
     for (const f of files) {
       assert.match(f, /^processed_hubble\d\d\.jpg$/)
-      const decoded = await sharp(path.join(out, f), { failOn: 'truncated' }).raw().toBuffer({ resolveWithObject: true })
+      const decoded = await decode(path.join(out, f), { failOn: 'truncated' })
       assert.deepEqual([decoded.info.width, decoded.info.height], [1000, 872], `${when}: ${f}`)
     }
     return files.length
@@ -768,7 +751,7 @@ test('EXIF orientation 6 is applied by default and ignored with autoOrient:false
   const [raw] = await processImages([input], { outputDir: subDir(dir, 'b'), autoOrient: false })
   assert.equal(raw.success, true, JSON.stringify(raw.error))
   assert.deepEqual([raw.width, raw.height], [40, 20])
-  const decodedB = await sharp(raw.outputPath).raw().toBuffer({ resolveWithObject: true })
+  const decodedB = await decode(raw.outputPath)
   assert.deepEqual([decodedB.info.width, decodedB.info.height], [40, 20])
   assert.equal(redQuadrants(decodedB), 'TL')
 

@@ -7,53 +7,26 @@
 
 import { test, describe, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { PHOTOS, bad, photo, runCommand, tmpDir } from './helpers.mjs'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 const ROOT = path.resolve(HERE, '..')
 const CLI = path.join(ROOT, 'bin', 'corepool.js')
-const PHOTOS = path.join(HERE, 'fixtures', 'photos')
-const ROCKET = path.join(PHOTOS, 'rocket.jpg')
-const EMPTY = path.join(HERE, 'fixtures', 'bad', 'empty.jpg')
+const ROCKET = photo('rocket.jpg')
+const EMPTY = bad('empty.jpg')
 const { version } = createRequire(import.meta.url)('../package.json')
 
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm'
 const NPX = process.platform === 'win32' ? 'npx.cmd' : 'npx'
 
-/**
- * Runs a command without a shell; resolves with `{ code, signal, stdout, stderr }`.
- * Rejects only if it cannot be started or exceeds `timeout` ms.
- */
-function run(cmd, args, { cwd = ROOT, timeout = 60_000, env = {} } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      cwd,
-      env: { ...process.env, NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d))
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d))
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`${cmd} ${args.join(' ')} timed out after ${timeout} ms\n${stdout}\n${stderr}`))
-    }, timeout)
-    child.on('error', (err) => {
-      clearTimeout(timer)
-      reject(err)
-    })
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      resolve({ code, signal, stdout, stderr })
-    })
-  })
-}
+/** runCommand, from the repository root, with a 60 s timeout and NO_COLOR set unless told otherwise. */
+const run = (cmd, args, { cwd = ROOT, timeout = 60_000, env = {}, onSpawn } = {}) =>
+  runCommand(cmd, args, { cwd, timeout, env: { NO_COLOR: '1', ...env }, onSpawn })
 
 /** `code`, with the output attached to the assertion message. */
 function assertExit(result, code, what) {
@@ -62,13 +35,6 @@ function assertExit(result, code, what) {
     code,
     `${what}: expected exit code ${code}, got ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`,
   )
-}
-
-/** A fresh temporary directory, removed when the test (or suite) `t` ends. */
-function tmpDir(t, tag) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), tag))
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
-  return dir
 }
 
 const cli = (args, opts) => run(process.execPath, [CLI, ...args], opts)
@@ -303,15 +269,8 @@ describe('corepool CLI', () => {
   })
 
   test('Ctrl-C (SIGINT) aborts a long primes count with exit 130', { skip: process.platform === 'win32' }, async () => {
-    const child = spawn(process.execPath, [CLI, 'primes', '1e15', '--count'], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stderr = ''
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d))
-    const closed = new Promise((resolve) => child.on('close', (code) => resolve(code)))
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    child.kill('SIGINT')
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-    const code = await closed
-    clearTimeout(timer)
+    const onSpawn = (child) => setTimeout(() => child.kill('SIGINT'), 500)
+    const { code, stderr } = await cli(['primes', '1e15', '--count'], { onSpawn, timeout: 10_500 })
     assert.equal(code, 130, stderr)
     assert.match(stderr, /aborted/)
   })

@@ -8,12 +8,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
-import { spawn } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import sharp from 'sharp'
-import { PHOTOS, decode, photo, subDir, tmpDir } from './helpers.mjs'
+import { decode, ls, meanAbsDiff, photo, runNode, subDir, tmpDir } from './helpers.mjs'
 
 const require = createRequire(import.meta.url)
 const INDEX = require.resolve('../index.js')
@@ -27,10 +26,7 @@ function put(dir, name, source) {
   return p
 }
 
-const ls = (dir) => fs.readdirSync(dir).sort()
 const sha256 = (file) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex')
-
-/** Fully decodes an image: `{ data, info }`. */
 
 /** Mean of each of the first three channels of a decoded image. */
 function channelMeans({ data, info }) {
@@ -40,22 +36,6 @@ function channelMeans({ data, info }) {
     for (let c = 0; c < 3; c++) sums[c] += data[i * info.channels + Math.min(c, info.channels - 1)]
   }
   return sums.map((s) => s / n)
-}
-
-/** Mean absolute difference of the first three channels of two same-sized decoded images. */
-function meanAbsDiff(a, b) {
-  assert.deepEqual([a.info.width, a.info.height], [b.info.width, b.info.height], 'same size')
-  const n = a.info.width * a.info.height
-  let sum = 0
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < 3; c++) {
-      sum += Math.abs(
-        a.data[i * a.info.channels + Math.min(c, a.info.channels - 1)] -
-          b.data[i * b.info.channels + Math.min(c, b.info.channels - 1)],
-      )
-    }
-  }
-  return sum / (n * 3)
 }
 
 /** Hashes every file of `files`, runs `fn`, and asserts none of them changed. */
@@ -78,26 +58,6 @@ function assertFailed(r, code, label) {
   if (r.outputPath && code !== 'ERR_OUTPUT_EXISTS') {
     assert.ok(!fs.existsSync(r.outputPath), `${label}: ${r.outputPath} was written`)
   }
-}
-
-/** Runs a node script as a child; resolves `{ code, signal, stdout, stderr }`. */
-function runNode(script, { env = {}, cwd, onSpawn, uid, gid } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script], {
-      cwd,
-      uid,
-      gid,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
-    onSpawn?.(child)
-  })
 }
 
 // ---------------------------------------------------------------------------------
@@ -581,7 +541,7 @@ processImages(inputs, { outputDir: ${JSON.stringify(out)}, width: 1000, format: 
   for (const name of finals) {
     assert.match(name, /^processed_hubble-\d\d\.png$/)
     // A partial file would fail to decode completely (sharp fails on truncated PNG data).
-    const { info } = await sharp(path.join(out, name), { failOn: 'truncated' }).raw().toBuffer({ resolveWithObject: true })
+    const { info } = await decode(path.join(out, name), { failOn: 'truncated' })
     assert.deepEqual([info.width, info.height], [1000, 872], name)
   }
   // Inputs untouched.
@@ -675,7 +635,7 @@ function gifFrameBomb(screenW, screenH, frameW, frameH) {
 
 test('the GIF frame generator makes valid GIFs (frame = screen)', async () => {
   const gif = gifFrameBomb(300, 200, 300, 200)
-  const { data, info } = await sharp(gif).raw().toBuffer({ resolveWithObject: true })
+  const { data, info } = await decode(gif)
   assert.deepEqual([info.width, info.height], [300, 200])
   assert.deepEqual([...data.subarray(0, 3)], [255, 0, 0])
   const out = await processImage(gif, { format: 'png' })
@@ -777,14 +737,9 @@ const settle = () => { gc(); return new Promise((r) => setTimeout(r, 300)) }
   process.stdout.write(JSON.stringify({ before, after: rss() }))
 })()`,
   )
-  const child = await new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--expose-gc', script], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    p.stdout.on('data', (d) => (out += d))
-    p.on('close', (code) => resolve({ code, out }))
-  })
+  const child = await runNode(script, { nodeArgs: ['--expose-gc'] })
   assert.equal(child.code, 0)
-  const { before, after } = JSON.parse(child.out)
+  const { before, after } = JSON.parse(child.stdout)
   t.diagnostic(`RSS before ${before.toFixed(0)} MiB, after two 4000x4000 RGBA images ${after.toFixed(0)} MiB`)
   assert.ok(after - before < 40, `RSS grew by ${(after - before).toFixed(0)} MiB and stayed there`)
 })
@@ -813,7 +768,7 @@ processImage(${JSON.stringify(input)}, { width: 1000, height: 1000 }).then(
   assert.deepEqual([info.width, info.height], [1000, 1000], child.stdout)
   assert.ok(info.rss < 512 * 1048576, `RSS ${info.rss >> 20} MiB`)
   // The strip is one colour, so is every pixel of the square.
-  const { data, info: decoded } = await sharp(output).raw().toBuffer({ resolveWithObject: true })
+  const { data, info: decoded } = await decode(output)
   assert.deepEqual([decoded.width, decoded.height], [1000, 1000])
   for (let i = 0; i < data.length; i += decoded.channels) {
     if (data[i] !== 0xcc || data[i + 1] !== 0x44 || data[i + 2] !== 0) assert.fail(`pixel ${i / decoded.channels} is ${[...data.subarray(i, i + 3)]}`)
