@@ -90,7 +90,9 @@ describe('npm package', () => {
   })
 
   test('the tarball ships no sources, tests, benchmarks or build output', () => {
-    const forbidden = files.filter((f) => /^(src|__test__|benchmark|target|node_modules|examples|scripts|\.ci|\.git)\//.test(f))
+    const forbidden = files.filter((f) =>
+      /^(src|__test__|benchmark|target|node_modules|examples|scripts|\.ci|\.git)\//.test(f),
+    )
     assert.deepEqual(forbidden, [], `should not be packed: ${forbidden.join(', ')}`)
     const stray = files.filter((f) => /^(Cargo\.(toml|lock)|build\.rs|package-lock\.json)$|\.tgz$/.test(f))
     assert.deepEqual(stray, [], `should not be packed: ${stray.join(', ')}`)
@@ -164,7 +166,10 @@ console.log(JSON.stringify({
     }
 
     // The bin is linked and runs from the installed package.
-    assert.ok(fs.existsSync(path.join(project, 'node_modules', '.bin', 'corepool')), 'node_modules/.bin/corepool missing')
+    assert.ok(
+      fs.existsSync(path.join(project, 'node_modules', '.bin', 'corepool')),
+      'node_modules/.bin/corepool missing',
+    )
     const count = await run(NPX, ['--no', '--', 'corepool', 'primes', '100', '--count'], { cwd: project })
     assertExit(count, 0, 'npx corepool primes 100 --count')
     assert.equal(count.stdout.trim(), '25')
@@ -200,9 +205,30 @@ describe('corepool CLI', () => {
   test('resize with the options of the brief, --json results', async (t) => {
     const out = tmpDir(t, 'corepool-cli-')
     const r = await cli([
-      'resize', ROCKET, '--width', '80', '--height', '60', '--fit', 'contain', '--rotate', '90',
-      '--grayscale', '--format', 'webp', '--quality', '70', '--background', '#ffffff',
-      '--prefix', 'p_', '--suffix', '_s', '--out', out, '--json',
+      'resize',
+      ROCKET,
+      '--width',
+      '80',
+      '--height',
+      '60',
+      '--fit',
+      'contain',
+      '--rotate',
+      '90',
+      '--grayscale',
+      '--format',
+      'webp',
+      '--quality',
+      '70',
+      '--background',
+      '#ffffff',
+      '--prefix',
+      'p_',
+      '--suffix',
+      '_s',
+      '--out',
+      out,
+      '--json',
     ])
     assertExit(r, 0, 'resize with options')
     const [result] = JSON.parse(r.stdout)
@@ -214,10 +240,37 @@ describe('corepool CLI', () => {
     assert.ok(fs.existsSync(result.outputPath))
 
     // Same output again without --overwrite: that file fails (exit 1); with it, exit 0.
-    const again = await cli(['resize', ROCKET, '--width', '80', '--format', 'webp', '--prefix', 'p_', '--suffix', '_s', '--out', out])
+    const again = await cli([
+      'resize',
+      ROCKET,
+      '--width',
+      '80',
+      '--format',
+      'webp',
+      '--prefix',
+      'p_',
+      '--suffix',
+      '_s',
+      '--out',
+      out,
+    ])
     assertExit(again, 1, 'existing output')
     assert.match(again.stdout, /ERR_OUTPUT_EXISTS/)
-    const overwrite = await cli(['resize', ROCKET, '--width', '80', '--format', 'webp', '--prefix', 'p_', '--suffix', '_s', '--out', out, '--overwrite'])
+    const overwrite = await cli([
+      'resize',
+      ROCKET,
+      '--width',
+      '80',
+      '--format',
+      'webp',
+      '--prefix',
+      'p_',
+      '--suffix',
+      '_s',
+      '--out',
+      out,
+      '--overwrite',
+    ])
     assertExit(overwrite, 0, '--overwrite')
   })
 
@@ -284,9 +337,26 @@ describe('corepool CLI', () => {
 
     const resize = await cli(['resize', '--help'])
     assertExit(resize, 0, 'resize --help')
-    for (const flag of ['--width', '--height', '--fit', '--rotate', '--grayscale', '--out', '--format', '--quality',
-      '--position', '--background', '--without-enlargement', '--flip', '--flop', '--no-auto-orient', '--prefix',
-      '--suffix', '--overwrite', '--concurrency']) {
+    for (const flag of [
+      '--width',
+      '--height',
+      '--fit',
+      '--rotate',
+      '--grayscale',
+      '--out',
+      '--format',
+      '--quality',
+      '--position',
+      '--background',
+      '--without-enlargement',
+      '--flip',
+      '--flop',
+      '--no-auto-orient',
+      '--prefix',
+      '--suffix',
+      '--overwrite',
+      '--concurrency',
+    ]) {
       assert.ok(resize.stdout.includes(flag), `resize --help lacks ${flag}`)
     }
     const primes = await cli(['primes', '--help'])
@@ -300,7 +370,8 @@ describe('corepool CLI', () => {
 
   test('the glob helper: *, ?, {a,b}, ** and no leading-dot matches', () => {
     const { expandGlob } = createRequire(import.meta.url)('../bin/corepool.js')
-    const all = fs.readdirSync(path.join(HERE, 'fixtures'), { recursive: true })
+    const all = fs
+      .readdirSync(path.join(HERE, 'fixtures'), { recursive: true })
       .map((f) => path.join(HERE, 'fixtures', f))
       .filter((f) => fs.statSync(f).isFile())
     const expect = (re) => all.filter((f) => re.test(path.basename(f))).sort()

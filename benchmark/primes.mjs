@@ -36,7 +36,10 @@ const { rounds, naiveRounds } = parseCommandLine({
     // The naive loop takes seconds per run even at 1e5, so it gets fewer rounds.
     'naive-rounds': { type: 'string', default: '3' },
   },
-  check: (v) => ({ rounds: positiveInt('rounds', v.rounds), naiveRounds: positiveInt('naive-rounds', v['naive-rounds']) }),
+  check: (v) => ({
+    rounds: positiveInt('rounds', v.rounds),
+    naiveRounds: positiveInt('naive-rounds', v['naive-rounds']),
+  }),
 })
 const loadAtStart = os.loadavg()
 
@@ -360,10 +363,11 @@ const lines = [
   '  (no process start-up); the CLI reports milliseconds only.',
   '- primesieve::generate_primes (via primesieve::iterator) is single-threaded; the primesieve',
   '  CLI counts on all cores, like corepool.',
-  '- Every run\'s prime count is checked against countPrimes; a mismatch is flagged in the table.',
+  "- Every run's prime count is checked against countPrimes; a mismatch is flagged in the table.",
 ]
 const skipped = rows.filter((r) => r.skip)
-if (skipped.length) lines.push('', '**Skipped:**', '', ...skipped.map((r) => `- ${r.workload} vs ${r.competitor}: ${r.skip}`))
+if (skipped.length)
+  lines.push('', '**Skipped:**', '', ...skipped.map((r) => `- ${r.workload} vs ${r.competitor}: ${r.skip}`))
 const problems = rows.flatMap((r) => r.problems ?? [])
 if (problems.length) lines.push('', '**Count mismatches:**', '', ...problems.map((p) => `- ${p}`))
 const report = lines.join('\n') + '\n'

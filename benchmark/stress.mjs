@@ -39,7 +39,8 @@ const ROOT = path.join(HERE, '..')
 // Options.
 // ---------------------------------------------------------------------------------
 
-const USAGE = 'Usage: node benchmark/stress.mjs [--warmup 2000] [--calls 2000] [--batches 50] [--out benchmark/results/stress.md]\n'
+const USAGE =
+  'Usage: node benchmark/stress.mjs [--warmup 2000] [--calls 2000] [--batches 50] [--out benchmark/results/stress.md]\n'
 
 const opts = parseCommandLine({
   usage: USAGE,
@@ -79,8 +80,21 @@ const BAD = path.join(ROOT, '__test__', 'fixtures', 'bad')
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'corepool-stress-'))
 process.on('exit', () => fs.rmSync(work, { recursive: true, force: true }))
 
-const GOOD = ['rocket.jpg', 'hubble_deep_field.jpg', 'coffee.png', 'horse.png', 'logo.png', 'no_time_for_that_tiny.gif', 'camera.png', 'retina.jpg']
-  .map((name) => ({ name, path: path.join(PHOTOS, name), bytes: fs.readFileSync(path.join(PHOTOS, name)), expect: null }))
+const GOOD = [
+  'rocket.jpg',
+  'hubble_deep_field.jpg',
+  'coffee.png',
+  'horse.png',
+  'logo.png',
+  'no_time_for_that_tiny.gif',
+  'camera.png',
+  'retina.jpg',
+].map((name) => ({
+  name,
+  path: path.join(PHOTOS, name),
+  bytes: fs.readFileSync(path.join(PHOTOS, name)),
+  expect: null,
+}))
 
 const coffee = fs.readFileSync(path.join(PHOTOS, 'coffee.png'))
 const generatedBad = {
@@ -100,7 +114,12 @@ for (const [name, [bytes, expect]] of Object.entries(generatedBad)) {
   fs.writeFileSync(p, bytes)
   BAD_INPUTS.push({ name, path: p, bytes, expect })
 }
-const MISSING = { name: 'missing.jpg', path: path.join(work, 'missing.jpg'), bytes: null, expect: 'ERR_INPUT_NOT_FOUND' }
+const MISSING = {
+  name: 'missing.jpg',
+  path: path.join(work, 'missing.jpg'),
+  bytes: null,
+  expect: 'ERR_INPUT_NOT_FOUND',
+}
 
 // ---------------------------------------------------------------------------------
 // Bookkeeping.
@@ -150,7 +169,8 @@ async function callProcessImage() {
   const format = pick([undefined, 'jpeg', 'png', 'webp'])
   try {
     const { data, info } = await processImage(input.bytes, { width: 48 + rand(32), format })
-    if (data.length !== info.size || data.length === 0) unexpected(`processImage ${input.name}: size ${data.length} vs info ${info.size}`)
+    if (data.length !== info.size || data.length === 0)
+      unexpected(`processImage ${input.name}: size ${data.length} vs info ${info.size}`)
     record(input, null, 'processImage')
   } catch (e) {
     if (typeof e?.code !== 'string') unexpected(`processImage ${input.name}: uncoded error ${e}`)
@@ -162,7 +182,13 @@ async function callProcessImage() {
  * metadata() reads the header only, so an input whose header is intact but whose body is
  * broken may succeed there: for those, success or the input's code are both accepted.
  */
-const HEADER_INTACT = new Set(['truncated.png', 'truncated.jpg', 'garbage-after-header.jpg', 'bomb-60000x60000.png', 'header-only.png'])
+const HEADER_INTACT = new Set([
+  'truncated.png',
+  'truncated.jpg',
+  'garbage-after-header.jpg',
+  'bomb-60000x60000.png',
+  'header-only.png',
+])
 
 async function callMetadata() {
   stats.calls.metadata++
@@ -193,7 +219,10 @@ async function callProcessImages(n, label = 'processImages') {
   const suffix = `-${++batchCounter}`
   let results
   try {
-    results = await processImages(unique.map((x) => x.path), { outputDir: outDir, suffix, width: 40 + rand(40), format: pick([undefined, 'webp', 'jpeg']) })
+    results = await processImages(
+      unique.map((x) => x.path),
+      { outputDir: outDir, suffix, width: 40 + rand(40), format: pick([undefined, 'webp', 'jpeg']) },
+    )
   } catch (e) {
     unexpected(`${label}: the batch rejected: ${e?.code} ${e?.message}`)
     return
@@ -227,7 +256,8 @@ async function settle() {
 async function prime() {
   const jobs = []
   for (const input of GOOD) {
-    for (const format of [undefined, 'jpeg', 'png', 'webp']) jobs.push(() => processImage(input.bytes, { width: 79, format }).catch(() => {}))
+    for (const format of [undefined, 'jpeg', 'png', 'webp'])
+      jobs.push(() => processImage(input.bytes, { width: 79, format }).catch(() => {}))
     jobs.push(() => metadata(input.path).catch(() => {}))
   }
   for (const input of BAD_INPUTS) jobs.push(() => processImage(input.bytes, { width: 64 }).catch(() => {}))
@@ -269,7 +299,9 @@ for (let i = 0; i < total; i++) {
   if ((i + 1) % 250 === 0) {
     samples.push([i + 1, rssMiB()])
     const m = process.memoryUsage()
-    process.stdout.write(`  ${i + 1}/${total} calls, RSS ${rssMiB().toFixed(1)} MiB (JS heap ${(m.heapTotal / 1048576).toFixed(1)}, external ${(m.external / 1048576).toFixed(1)} MiB)\n`)
+    process.stdout.write(
+      `  ${i + 1}/${total} calls, RSS ${rssMiB().toFixed(1)} MiB (JS heap ${(m.heapTotal / 1048576).toFixed(1)}, external ${(m.external / 1048576).toFixed(1)} MiB)\n`,
+    )
   }
 }
 await settle()
@@ -277,14 +309,17 @@ const rssAfterSequential = rssMiB()
 const sequentialSeconds = (performance.now() - started) / 1000
 
 const concurrentStarted = performance.now()
-await Promise.all(Array.from({ length: opts.batches }, () => callProcessImages(2 + rand(5), 'concurrent processImages')))
+await Promise.all(
+  Array.from({ length: opts.batches }, () => callProcessImages(2 + rand(5), 'concurrent processImages')),
+)
 const concurrentSeconds = (performance.now() - concurrentStarted) / 1000
 await settle()
 const rssEnd = rssMiB()
 const growth = ((rssEnd - rssBaseline) / rssBaseline) * 100
 const growthSince200 = ((rssEnd - rss200) / rss200) * 100
 const leftovers = fs.readdirSync(outDir)
-if (leftovers.length) unexpected(`output folder not clean: ${leftovers.slice(0, 5).join(', ')}${leftovers.length > 5 ? ', ...' : ''}`)
+if (leftovers.length)
+  unexpected(`output folder not clean: ${leftovers.slice(0, 5).join(', ')}${leftovers.length > 5 ? ', ...' : ''}`)
 
 // ---------------------------------------------------------------------------------
 // Report.
@@ -326,7 +361,14 @@ Expected failures (bad inputs only), by code:
 ${failures.map(([code, n]) => `| ${code} | ${n} |`).join('\n') || '| (none) | 0 |'}
 
 RSS during the sequential calls: ${samples.map(([n, r]) => `${n}: ${fmt(r)}`).join(', ')} (MiB).
-${stats.unexpected.length ? `\nUnexpected outcomes (first ${Math.min(50, stats.unexpected.length)}):\n\n${stats.unexpected.filter(Boolean).map((u) => `- ${u}`).join('\n')}\n` : ''}`
+${
+  stats.unexpected.length
+    ? `\nUnexpected outcomes (first ${Math.min(50, stats.unexpected.length)}):\n\n${stats.unexpected
+        .filter(Boolean)
+        .map((u) => `- ${u}`)
+        .join('\n')}\n`
+    : ''
+}`
 
 console.log('\n' + md)
 fs.mkdirSync(path.dirname(opts.out), { recursive: true })

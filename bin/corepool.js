@@ -382,15 +382,24 @@ Exit codes: 0 ok, 1 some file failed, 2 bad usage or invalid option, 130 interru
       '--position <pos>',
       'crop/placement for cover and contain: centre, north, northeast, east, southeast, south, southwest, west, northwest, top, right, bottom, left, ... (default: centre)',
     )
-    .option('--background <colour>', "fill for contain and non-right-angle rotations: CSS colour, e.g. '#ffffff', 'rgba(0,0,0,0.5)', white (default: black)")
+    .option(
+      '--background <colour>',
+      "fill for contain and non-right-angle rotations: CSS colour, e.g. '#ffffff', 'rgba(0,0,0,0.5)', white (default: black)",
+    )
     .option('--without-enlargement', 'do not enlarge images smaller than width x height')
     .option('--without-reduction', 'do not shrink images larger than width x height')
-    .option('-r, --rotate <deg>', 'rotate clockwise by this many degrees (after the resize: --width/--height are the size before rotating)')
+    .option(
+      '-r, --rotate <deg>',
+      'rotate clockwise by this many degrees (after the resize: --width/--height are the size before rotating)',
+    )
     .option('--no-auto-orient', 'ignore the EXIF orientation tag')
     .option('--flip', 'mirror vertically (top to bottom)')
     .option('--flop', 'mirror horizontally (left to right)')
     .option('-g, --grayscale', 'convert to grayscale')
-    .option('-f, --format <fmt>', 'output format: jpeg, png, webp, avif, gif, tiff (default: same as input; PNG for BMP)')
+    .option(
+      '-f, --format <fmt>',
+      'output format: jpeg, png, webp, avif, gif, tiff (default: same as input; PNG for BMP)',
+    )
     .option('-q, --quality <n>', 'encoder quality 1-100 (default: 80 for jpeg, webp, avif)')
     .option('--lossless', 'lossless WebP/AVIF')
     .option('-o, --out <dir>', 'output directory, created if missing (default: next to each input)')

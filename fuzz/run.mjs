@@ -24,7 +24,8 @@ const args = parseCommandLine({
     strict: { type: 'boolean', default: false },
   },
   check: (v) => {
-    if (v.seed !== undefined && !/^\d+$/.test(v.seed)) throw new UsageError(`--seed expects a non-negative integer, got "${v.seed}"`)
+    if (v.seed !== undefined && !/^\d+$/.test(v.seed))
+      throw new UsageError(`--seed expects a non-negative integer, got "${v.seed}"`)
     return {
       minutes: positiveNumber('minutes', v.minutes),
       seed: v.seed,
@@ -57,7 +58,8 @@ function watch(stream, out) {
     partial = lines.pop()
     for (const line of lines) {
       tail = (tail + line + '\n').slice(-4000)
-      if (/^fuzz (summary|found)|^fuzz: (slowest|the peak|CRASH|HARD_CAP)|COREPOOL_FUZZ_REPLAY=/.test(line.trim())) interesting.push(line.trim())
+      if (/^fuzz (summary|found)|^fuzz: (slowest|the peak|CRASH|HARD_CAP)|COREPOOL_FUZZ_REPLAY=/.test(line.trim()))
+        interesting.push(line.trim())
     }
   })
 }
@@ -74,6 +76,8 @@ child.on('close', (code, signal) => {
   console.log('\n==== fuzz/run.mjs summary ====')
   if (interesting.length) for (const line of interesting) console.log(line)
   else console.log('(no fuzz summary line: the build or the run failed; see the output above)')
-  console.log(`wall time ${minutes} min (build included); cargo ${signal ? `killed by ${signal}` : `exited with ${code}`}`)
+  console.log(
+    `wall time ${minutes} min (build included); cargo ${signal ? `killed by ${signal}` : `exited with ${code}`}`,
+  )
   process.exitCode = code ?? 1
 })
