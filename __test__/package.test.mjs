@@ -240,37 +240,11 @@ describe('corepool CLI', () => {
     assert.ok(fs.existsSync(result.outputPath))
 
     // Same output again without --overwrite: that file fails (exit 1); with it, exit 0.
-    const again = await cli([
-      'resize',
-      ROCKET,
-      '--width',
-      '80',
-      '--format',
-      'webp',
-      '--prefix',
-      'p_',
-      '--suffix',
-      '_s',
-      '--out',
-      out,
-    ])
+    const sameOutput = ['resize', ROCKET, '--width', '80', '--format', 'webp', '--prefix', 'p_', '--suffix', '_s']
+    const again = await cli([...sameOutput, '--out', out])
     assertExit(again, 1, 'existing output')
     assert.match(again.stdout, /ERR_OUTPUT_EXISTS/)
-    const overwrite = await cli([
-      'resize',
-      ROCKET,
-      '--width',
-      '80',
-      '--format',
-      'webp',
-      '--prefix',
-      'p_',
-      '--suffix',
-      '_s',
-      '--out',
-      out,
-      '--overwrite',
-    ])
+    const overwrite = await cli([...sameOutput, '--out', out, '--overwrite'])
     assertExit(overwrite, 0, '--overwrite')
   })
 

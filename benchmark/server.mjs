@@ -567,27 +567,16 @@ async function runContender(id, opts, Pool, Client, files) {
       endPhase(name)
       await phase(`drain-${name}`)
     }
-    await phase('upload')
-    const upload = await runLoad({
-      pool,
-      concurrency: opts.connections,
-      durationMs: opts.durationMs,
-      maxRequests: opts.maxRequests,
-      makeRequest: resizeReq,
-      onWindowEnd: windowEnd('upload'),
-    })
+    const scenario = async (name, concurrency, makeRequest) => {
+      await phase(name)
+      const { durationMs, maxRequests } = opts
+      return runLoad({ pool, concurrency, durationMs, maxRequests, makeRequest, onWindowEnd: windowEnd(name) })
+    }
+    const upload = await scenario('upload', opts.connections, resizeReq)
     await sleep(1000) // settle before the next window
     endPhase('drain-upload')
 
-    await phase('batch')
-    const batch = await runLoad({
-      pool,
-      concurrency: opts.batches,
-      durationMs: opts.durationMs,
-      maxRequests: opts.maxRequests,
-      makeRequest: batchReq,
-      onWindowEnd: windowEnd('batch'),
-    })
+    const batch = await scenario('batch', opts.batches, batchReq)
     endPhase('drain-batch')
 
     const report = await server.report()

@@ -24,6 +24,16 @@ export function outputPathFor(input, outDir, format) {
   return path.join(outDir, `${base}.${extensionFor(format)}`)
 }
 
+/** sharp resize() options: the `{ width, height }` box with the fit and background of options `o`. */
+function resizeOptions({ width, height }, o) {
+  return {
+    width: width ?? undefined,
+    height: height ?? undefined,
+    fit: o.fit ?? 'cover',
+    background: o.background ?? '#000000',
+  }
+}
+
 /**
  * A sharp pipeline equivalent to corepool's for options `o`.
  * sharp 0.35 honours call order: `.resize(800,600,contain).rotate(90)` yields an
@@ -34,13 +44,7 @@ export function sharpPipeline(sharp, input, o) {
   let p = sharp(input).autoOrient() // corepool applies EXIF orientation by default
   if (o.rotation) p = p.rotate(o.rotation)
   if (o.width || o.height) {
-    const box = boxForRotateFirst(o)
-    p = p.resize({
-      width: box.width ?? undefined,
-      height: box.height ?? undefined,
-      fit: o.fit ?? 'cover',
-      background: o.background ?? '#000000',
-    })
+    p = p.resize(resizeOptions(boxForRotateFirst(o), o))
   }
   if (o.grayscale) p = p.grayscale()
   return p.toFormat(o.format, o.quality ? { quality: o.quality } : {})
@@ -124,12 +128,7 @@ export function needsQuarterTurn(o) {
 export async function sharpTwoPass(sharp, input, o, output) {
   let p = sharp(input).autoOrient()
   if (o.width || o.height) {
-    p = p.resize({
-      width: o.width ?? undefined,
-      height: o.height ?? undefined,
-      fit: o.fit ?? 'cover',
-      background: o.background ?? '#000000',
-    })
+    p = p.resize(resizeOptions(o, o))
   }
   if (o.grayscale) p = p.grayscale()
   const { data, info } = await p.raw().toBuffer({ resolveWithObject: true })
