@@ -326,7 +326,6 @@ if (leftovers.length)
 // ---------------------------------------------------------------------------------
 
 const fmt = (n) => n.toFixed(1)
-const totalCalls = stats.calls.processImage + stats.calls.processImages + stats.calls.metadata
 const failures = Object.entries(stats.expectedFailures).sort()
 const pass = stats.unexpected.length === 0 && growth < opts.maxGrowth
 const md = `# corepool stress run
