@@ -1,4 +1,7 @@
-// Shared by the image test files: fixture paths, temporary folders, decoding.
+// Shared by the test files: fixture paths, temporary folders, child processes,
+// decoding and comparing images.
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -11,7 +14,7 @@ export const BAD = path.join(HERE, 'fixtures', 'bad')
 export const photo = (name) => path.join(PHOTOS, name)
 export const bad = (name) => path.join(BAD, name)
 
-/** A fresh temporary directory, removed when the test `t` ends. */
+/** A fresh temporary directory, removed when the test (or suite) `t` ends. */
 export function tmpDir(t, tag = 'corepool-test-') {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), tag))
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
@@ -25,5 +28,66 @@ export function subDir(dir, name) {
   return p
 }
 
-/** Fully decodes an image file or buffer: `{ data, info }` with raw pixels. */
-export const decode = (input) => sharp(input).raw().toBuffer({ resolveWithObject: true })
+/** The files of a directory, sorted. */
+export const ls = (dir) => fs.readdirSync(dir).sort()
+
+/**
+ * Runs a command without a shell; resolves with `{ code, signal, stdout, stderr }`.
+ * Rejects only if it cannot be started or, given `timeout` (ms), runs longer (it is
+ * then killed). `env` is added to this process's environment; `onSpawn(child)` gets
+ * the child process, to signal it.
+ */
+export function runCommand(cmd, args, { cwd, env = {}, timeout, uid, gid, onSpawn } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      cwd,
+      uid,
+      gid,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d))
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d))
+    const timer =
+      timeout === undefined
+        ? undefined
+        : setTimeout(() => {
+            child.kill('SIGKILL')
+            reject(new Error(`${cmd} ${args.join(' ')} timed out after ${timeout} ms\n${stdout}\n${stderr}`))
+          }, timeout)
+    child.on('error', (err) => {
+      clearTimeout(timer)
+      reject(err)
+    })
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      resolve({ code, signal, stdout, stderr })
+    })
+    onSpawn?.(child)
+  })
+}
+
+/** Runs a Node.js script as a child (`nodeArgs` go before it); see runCommand for the rest. */
+export const runNode = (script, { nodeArgs = [], ...options } = {}) =>
+  runCommand(process.execPath, [...nodeArgs, script], options)
+
+/** Fully decodes an image file or buffer: `{ data, info }` with raw pixels. `options` go to sharp(). */
+export const decode = (input, options) => sharp(input, options).raw().toBuffer({ resolveWithObject: true })
+
+/** Mean absolute difference of the first three channels of two same-sized decoded images. */
+export function meanAbsDiff(a, b) {
+  assert.deepEqual([a.info.width, a.info.height], [b.info.width, b.info.height], 'same size')
+  const n = a.info.width * a.info.height
+  let sum = 0
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < 3; c++) {
+      sum += Math.abs(
+        a.data[i * a.info.channels + Math.min(c, a.info.channels - 1)] -
+          b.data[i * b.info.channels + Math.min(c, b.info.channels - 1)],
+      )
+    }
+  }
+  return sum / (n * 3)
+}

@@ -11,7 +11,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
-import { PHOTOS, bad, decode, photo, subDir, tmpDir } from './helpers.mjs'
+import { PHOTOS, bad, decode, ls, meanAbsDiff, photo, subDir, tmpDir } from './helpers.mjs'
 
 const { processImages, processImage, metadata } = createRequire(import.meta.url)('../index.js')
 
@@ -78,9 +78,6 @@ function redQuadrants(decoded) {
   return red.join(',')
 }
 
-/** The files of a directory, sorted. */
-const ls = (dir) => fs.readdirSync(dir).sort()
-
 // ---------------------------------------------------------------------------------
 // 1. Fit table: dimensions equal sharp's resize() for the same options.
 // ---------------------------------------------------------------------------------
@@ -98,20 +95,6 @@ async function fitInputs(dir) {
   return { paths, bytes: paths.map((p) => fs.readFileSync(p)) }
 }
 
-/** Mean absolute difference of the first three channels of two same-sized decoded images. */
-function meanAbsDiff(a, b) {
-  const n = a.info.width * a.info.height
-  let sum = 0
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < 3; c++) {
-      const va = a.data[i * a.info.channels + Math.min(c, a.info.channels - 1)]
-      const vb = b.data[i * b.info.channels + Math.min(c, b.info.channels - 1)]
-      sum += Math.abs(va - vb)
-    }
-  }
-  return sum / (n * 3)
-}
-
 const FIT_TARGETS = [
   [800, 600],
   [600, 800],
@@ -123,58 +106,55 @@ const FIT_TARGETS = [
 // Known corepool bugs, found by this table (see the cover sweep test below for the first).
 
 for (const fit of ['cover', 'contain', 'fill', 'inside', 'outside']) {
-  test(
-    `fit table (${fit}): output dimensions and pixels match sharp resize() for every target and input`,
-    async (t) => {
-      const dir = tmpDir(t)
-      const { paths: inputs, bytes } = await fitInputs(dir)
-      // Every mismatch is collected, so one failure shows the whole pattern.
-      const mismatches = []
-      let n = 0
-      for (const [width, height] of FIT_TARGETS) {
-        for (const withoutEnlargement of [false, true]) {
-          const label = `fit=${fit} ${width}x${height} withoutEnlargement=${withoutEnlargement}`
-          const outputDir = subDir(dir, `case${n++}`)
-          const options = { fit, withoutEnlargement, outputDir }
-          if (width !== null) options.width = width
-          if (height !== null) options.height = height
-          const results = await processImages(inputs, options)
-          assert.equal(results.length, inputs.length, label)
-          for (let i = 0; i < inputs.length; i++) {
-            const r = results[i]
-            const name = path.basename(inputs[i])
-            assert.equal(r.originalPath, inputs[i], `${label} ${name}: input order`)
-            // ignoreIcc: compare geometry only (colour management has its own test).
-            const expected = await sharp(bytes[i], { ignoreIcc: true })
-              .resize({ width: width ?? undefined, height: height ?? undefined, fit, withoutEnlargement })
-              .raw()
-              .toBuffer({ resolveWithObject: true })
-            const want = `${expected.info.width}x${expected.info.height}`
-            if (!r.success) {
-              mismatches.push(`${name}: ${label}: failed ${JSON.stringify(r.error)}, sharp gives ${want}`)
-              continue
-            }
-            assert.equal(r.outputPath, path.join(outputDir, `processed_${name}`), `${label} ${name}: output path`)
-            assert.equal(r.processedSize, fs.statSync(r.outputPath).size, `${label} ${name}: processedSize`)
-            const decoded = await decode(r.outputPath)
-            const reported = `${r.width}x${r.height}`
-            const written = `${decoded.info.width}x${decoded.info.height}`
-            if (reported !== want || written !== want) {
-              mismatches.push(`${name}: ${label}: reported ${reported}, wrote ${written}, sharp gives ${want}`)
-              continue
-            }
-            // Same crop/placement as sharp: the pixels must be close (resampler and
-            // codec differences are a few levels; a wrong crop window is tens).
-            const diff = meanAbsDiff(decoded, expected)
-            if (diff > 8) {
-              mismatches.push(`${name}: ${label}: mean abs difference to sharp's pixels is ${diff.toFixed(1)}`)
-            }
+  test(`fit table (${fit}): output dimensions and pixels match sharp resize() for every target and input`, async (t) => {
+    const dir = tmpDir(t)
+    const { paths: inputs, bytes } = await fitInputs(dir)
+    // Every mismatch is collected, so one failure shows the whole pattern.
+    const mismatches = []
+    let n = 0
+    for (const [width, height] of FIT_TARGETS) {
+      for (const withoutEnlargement of [false, true]) {
+        const label = `fit=${fit} ${width}x${height} withoutEnlargement=${withoutEnlargement}`
+        const outputDir = subDir(dir, `case${n++}`)
+        const options = { fit, withoutEnlargement, outputDir }
+        if (width !== null) options.width = width
+        if (height !== null) options.height = height
+        const results = await processImages(inputs, options)
+        assert.equal(results.length, inputs.length, label)
+        for (let i = 0; i < inputs.length; i++) {
+          const r = results[i]
+          const name = path.basename(inputs[i])
+          assert.equal(r.originalPath, inputs[i], `${label} ${name}: input order`)
+          // ignoreIcc: compare geometry only (colour management has its own test).
+          const expected = await sharp(bytes[i], { ignoreIcc: true })
+            .resize({ width: width ?? undefined, height: height ?? undefined, fit, withoutEnlargement })
+            .raw()
+            .toBuffer({ resolveWithObject: true })
+          const want = `${expected.info.width}x${expected.info.height}`
+          if (!r.success) {
+            mismatches.push(`${name}: ${label}: failed ${JSON.stringify(r.error)}, sharp gives ${want}`)
+            continue
+          }
+          assert.equal(r.outputPath, path.join(outputDir, `processed_${name}`), `${label} ${name}: output path`)
+          assert.equal(r.processedSize, fs.statSync(r.outputPath).size, `${label} ${name}: processedSize`)
+          const decoded = await decode(r.outputPath)
+          const reported = `${r.width}x${r.height}`
+          const written = `${decoded.info.width}x${decoded.info.height}`
+          if (reported !== want || written !== want) {
+            mismatches.push(`${name}: ${label}: reported ${reported}, wrote ${written}, sharp gives ${want}`)
+            continue
+          }
+          // Same crop/placement as sharp: the pixels must be close (resampler and
+          // codec differences are a few levels; a wrong crop window is tens).
+          const diff = meanAbsDiff(decoded, expected)
+          if (diff > 8) {
+            mismatches.push(`${name}: ${label}: mean abs difference to sharp's pixels is ${diff.toFixed(1)}`)
           }
         }
       }
-      assert.deepEqual(mismatches, [], `${mismatches.length} of ${n * inputs.length} cases differ from sharp`)
-    },
-  )
+    }
+    assert.deepEqual(mismatches, [], `${mismatches.length} of ${n * inputs.length} cases differ from sharp`)
+  })
 }
 
 // Enlargement samples libvips' grid (x = X / scale - 0.5), and a following quarter turn
@@ -186,8 +166,14 @@ test('enlargements match sharp pixel for pixel, also when a rotation follows', a
     [{ width: 800 }, (s) => s.resize({ width: 800 })],
     [{ width: 1000, height: 500, fit: 'fill' }, (s) => s.resize({ width: 1000, height: 500, fit: 'fill' })],
     [{ width: 701, height: 703, fit: 'cover' }, (s) => s.resize({ width: 701, height: 703, fit: 'cover' })],
-    [{ width: 800, height: 601, fit: 'contain', rotation: 90 }, (s) => s.rotate(90).resize({ width: 601, height: 800, fit: 'contain', background: '#000' })],
-    [{ width: 801, height: 603, fit: 'cover', rotation: 180 }, (s) => s.rotate(180).resize({ width: 801, height: 603, fit: 'cover' })],
+    [
+      { width: 800, height: 601, fit: 'contain', rotation: 90 },
+      (s) => s.rotate(90).resize({ width: 601, height: 800, fit: 'contain', background: '#000' }),
+    ],
+    [
+      { width: 801, height: 603, fit: 'cover', rotation: 180 },
+      (s) => s.rotate(180).resize({ width: 801, height: 603, fit: 'cover' }),
+    ],
     [{ width: 900, rotation: 270 }, (s) => s.rotate(270).resize({ height: 900 })],
   ]
   for (const [options, reference] of cases) {
@@ -202,62 +188,58 @@ test('enlargements match sharp pixel for pixel, also when a rotation follows', a
   }
 })
 
-test(
-  'cover never fails on crop-window rounding (PNG inputs, so no shrink-on-load)',
-  async () => {
-    const hubble = await sharp(photo('hubble_deep_field.jpg')).png({ compressionLevel: 0 }).toBuffer()
-    const tiny = await sharp({ create: { width: 10, height: 7, channels: 3, background: '#808080' } }).png().toBuffer()
-    const failures = []
-    for (const [label, input] of [
-      ['1000x872', hubble],
-      ['10x7', tiny],
+test('cover never fails on crop-window rounding (PNG inputs, so no shrink-on-load)', async () => {
+  const hubble = await sharp(photo('hubble_deep_field.jpg')).png({ compressionLevel: 0 }).toBuffer()
+  const tiny = await sharp({ create: { width: 10, height: 7, channels: 3, background: '#808080' } })
+    .png()
+    .toBuffer()
+  const failures = []
+  for (const [label, input] of [
+    ['1000x872', hubble],
+    ['10x7', tiny],
+  ]) {
+    for (const [width, height] of [
+      [100, 100],
+      [600, 800],
+      [50, 50],
+      [100, 200],
+      [200, 100],
+      [300, 300],
+      [7, 13],
     ]) {
-      for (const [width, height] of [
-        [100, 100],
-        [600, 800],
-        [50, 50],
-        [100, 200],
-        [200, 100],
-        [300, 300],
-        [7, 13],
-      ]) {
-        const expected = (await sharp(input).resize(width, height).toBuffer({ resolveWithObject: true })).info
-        try {
-          const { info } = await processImage(input, { width, height, fit: 'cover' })
-          if (info.width !== expected.width || info.height !== expected.height) {
-            failures.push(`${label} -> ${width}x${height}: got ${info.width}x${info.height}`)
-          }
-        } catch (err) {
-          failures.push(`${label} -> ${width}x${height}: ${err.code} ${err.message}`)
+      const expected = (await sharp(input).resize(width, height).toBuffer({ resolveWithObject: true })).info
+      try {
+        const { info } = await processImage(input, { width, height, fit: 'cover' })
+        if (info.width !== expected.width || info.height !== expected.height) {
+          failures.push(`${label} -> ${width}x${height}: got ${info.width}x${info.height}`)
         }
+      } catch (err) {
+        failures.push(`${label} -> ${width}x${height}: ${err.code} ${err.message}`)
       }
     }
-    assert.deepEqual(failures, [])
-  },
-)
+  }
+  assert.deepEqual(failures, [])
+})
 
-test(
-  'colour: an embedded ICC profile (rocket.jpg, Adobe RGB) is converted to sRGB like sharp does',
-  async () => {
-    const { data } = await processImage(photo('rocket.jpg'), { quality: 100 })
-    const out = await decode(data)
-    const outMeta = await sharp(data).metadata()
-    const ref = await sharp(photo('rocket.jpg')).raw().toBuffer({ resolveWithObject: true })
-    // Either convert to sRGB, or keep the profile so viewers can: the decoded colours
-    // (sharp applies a kept profile when decoding) must then match sharp's.
-    assert.deepEqual([out.info.width, out.info.height], [ref.info.width, ref.info.height])
-    const n = ref.info.width * ref.info.height
-    const bias = [0, 0, 0]
-    for (let i = 0; i < n; i++) {
-      for (let c = 0; c < 3; c++) bias[c] += out.data[i * out.info.channels + c] - ref.data[i * ref.info.channels + c]
-    }
-    const mean = bias.map((b) => b / n)
-    assert.ok(
-      mean.every((b) => Math.abs(b) < 1.5),
-      `mean colour offset to sharp is rgb(${mean.map((b) => b.toFixed(2))}); output has ICC profile: ${outMeta.hasProfile}`,
-    )
-  },
-)
+test('colour: an embedded ICC profile (rocket.jpg, Adobe RGB) is converted to sRGB like sharp does', async () => {
+  const { data } = await processImage(photo('rocket.jpg'), { quality: 100 })
+  const out = await decode(data)
+  const outMeta = await sharp(data).metadata()
+  const ref = await decode(photo('rocket.jpg'))
+  // Either convert to sRGB, or keep the profile so viewers can: the decoded colours
+  // (sharp applies a kept profile when decoding) must then match sharp's.
+  assert.deepEqual([out.info.width, out.info.height], [ref.info.width, ref.info.height])
+  const n = ref.info.width * ref.info.height
+  const bias = [0, 0, 0]
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < 3; c++) bias[c] += out.data[i * out.info.channels + c] - ref.data[i * ref.info.channels + c]
+  }
+  const mean = bias.map((b) => b / n)
+  assert.ok(
+    mean.every((b) => Math.abs(b) < 1.5),
+    `mean colour offset to sharp is rgb(${mean.map((b) => b.toFixed(2))}); output has ICC profile: ${outMeta.hasProfile}`,
+  )
+})
 
 // ---------------------------------------------------------------------------------
 // 2. Rotation moves pixels.
@@ -325,11 +307,22 @@ test('flip mirrors vertically and flop horizontally (after rotate)', async (t) =
 // too (libjpeg's own grey output, the gamma-space luma Y, makes pure red 76, not 127).
 test('grayscale of a saturated colour JPEG matches sharp', async () => {
   const stripes = Buffer.alloc(64 * 32 * 3)
-  const colours = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0], [0, 255, 255], [255, 0, 255], [200, 120, 40], [40, 80, 200]]
+  const colours = [
+    [255, 0, 0],
+    [0, 255, 0],
+    [0, 0, 255],
+    [255, 255, 0],
+    [0, 255, 255],
+    [255, 0, 255],
+    [200, 120, 40],
+    [40, 80, 200],
+  ]
   for (let y = 0; y < 32; y++) {
     for (let x = 0; x < 64; x++) stripes.set(colours[x >> 3], (y * 64 + x) * 3)
   }
-  const jpeg = await sharp(stripes, { raw: { width: 64, height: 32, channels: 3 } }).jpeg({ quality: 100, chromaSubsampling: '4:4:4' }).toBuffer()
+  const jpeg = await sharp(stripes, { raw: { width: 64, height: 32, channels: 3 } })
+    .jpeg({ quality: 100, chromaSubsampling: '4:4:4' })
+    .toBuffer()
   for (const options of [{}, { width: 32 }]) {
     const { data } = await processImage(jpeg, { ...options, grayscale: true, format: 'png' })
     const got = await decode(data)
@@ -620,7 +613,13 @@ test('processImage to avif writes an ftyp avif box', async () => {
 test('metadata() reads headers', async () => {
   const rocket = await metadata(photo('rocket.jpg'))
   assert.deepEqual(
-    { format: rocket.format, width: rocket.width, height: rocket.height, channels: rocket.channels, hasAlpha: rocket.hasAlpha },
+    {
+      format: rocket.format,
+      width: rocket.width,
+      height: rocket.height,
+      channels: rocket.channels,
+      hasAlpha: rocket.hasAlpha,
+    },
     { format: 'jpeg', width: 640, height: 427, channels: 3, hasAlpha: false },
   )
   assert.equal(rocket.orientation, 1)
@@ -706,19 +705,27 @@ test('abort on the first progress event rejects with ERR_ABORTED and leaves only
   }
   const controller = new AbortController()
   await assert.rejects(
-    processImages(inputs, { outputDir: out, concurrency: 1 }, {
-      signal: controller.signal,
-      onProgress: () => controller.abort(),
-    }),
+    processImages(
+      inputs,
+      { outputDir: out, concurrency: 1 },
+      {
+        signal: controller.signal,
+        onProgress: () => controller.abort(),
+      },
+    ),
     { code: 'ERR_ABORTED' },
   )
   const check = async (when) => {
     const files = fs.existsSync(out) ? ls(out) : []
-    assert.deepEqual(files.filter((f) => f.endsWith('.tmp') || f.startsWith('.')), [], `${when}: temporary files left`)
+    assert.deepEqual(
+      files.filter((f) => f.endsWith('.tmp') || f.startsWith('.')),
+      [],
+      `${when}: temporary files left`,
+    )
     assert.ok(files.length < inputs.length, `${when}: all ${files.length} images were processed despite the abort`)
     for (const f of files) {
       assert.match(f, /^processed_hubble\d\d\.jpg$/)
-      const decoded = await sharp(path.join(out, f), { failOn: 'truncated' }).raw().toBuffer({ resolveWithObject: true })
+      const decoded = await decode(path.join(out, f), { failOn: 'truncated' })
       assert.deepEqual([decoded.info.width, decoded.info.height], [1000, 872], `${when}: ${f}`)
     }
     return files.length
@@ -768,7 +775,7 @@ test('EXIF orientation 6 is applied by default and ignored with autoOrient:false
   const [raw] = await processImages([input], { outputDir: subDir(dir, 'b'), autoOrient: false })
   assert.equal(raw.success, true, JSON.stringify(raw.error))
   assert.deepEqual([raw.width, raw.height], [40, 20])
-  const decodedB = await sharp(raw.outputPath).raw().toBuffer({ resolveWithObject: true })
+  const decodedB = await decode(raw.outputPath)
   assert.deepEqual([decodedB.info.width, decodedB.info.height], [40, 20])
   assert.equal(redQuadrants(decodedB), 'TL')
 

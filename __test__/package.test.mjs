@@ -7,53 +7,26 @@
 
 import { test, describe, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { PHOTOS, bad, photo, runCommand, tmpDir } from './helpers.mjs'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 const ROOT = path.resolve(HERE, '..')
 const CLI = path.join(ROOT, 'bin', 'corepool.js')
-const PHOTOS = path.join(HERE, 'fixtures', 'photos')
-const ROCKET = path.join(PHOTOS, 'rocket.jpg')
-const EMPTY = path.join(HERE, 'fixtures', 'bad', 'empty.jpg')
+const ROCKET = photo('rocket.jpg')
+const EMPTY = bad('empty.jpg')
 const { version } = createRequire(import.meta.url)('../package.json')
 
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm'
 const NPX = process.platform === 'win32' ? 'npx.cmd' : 'npx'
 
-/**
- * Runs a command without a shell; resolves with `{ code, signal, stdout, stderr }`.
- * Rejects only if it cannot be started or exceeds `timeout` ms.
- */
-function run(cmd, args, { cwd = ROOT, timeout = 60_000, env = {} } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      cwd,
-      env: { ...process.env, NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d))
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d))
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`${cmd} ${args.join(' ')} timed out after ${timeout} ms\n${stdout}\n${stderr}`))
-    }, timeout)
-    child.on('error', (err) => {
-      clearTimeout(timer)
-      reject(err)
-    })
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      resolve({ code, signal, stdout, stderr })
-    })
-  })
-}
+/** runCommand, from the repository root, with a 60 s timeout and NO_COLOR set unless told otherwise. */
+const run = (cmd, args, { cwd = ROOT, timeout = 60_000, env = {}, onSpawn } = {}) =>
+  runCommand(cmd, args, { cwd, timeout, env: { NO_COLOR: '1', ...env }, onSpawn })
 
 /** `code`, with the output attached to the assertion message. */
 function assertExit(result, code, what) {
@@ -62,13 +35,6 @@ function assertExit(result, code, what) {
     code,
     `${what}: expected exit code ${code}, got ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`,
   )
-}
-
-/** A fresh temporary directory, removed when the test (or suite) `t` ends. */
-function tmpDir(t, tag) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), tag))
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
-  return dir
 }
 
 const cli = (args, opts) => run(process.execPath, [CLI, ...args], opts)
@@ -124,7 +90,9 @@ describe('npm package', () => {
   })
 
   test('the tarball ships no sources, tests, benchmarks or build output', () => {
-    const forbidden = files.filter((f) => /^(src|__test__|benchmark|target|node_modules|examples|scripts|\.ci|\.git)\//.test(f))
+    const forbidden = files.filter((f) =>
+      /^(src|__test__|benchmark|target|node_modules|examples|scripts|\.ci|\.git)\//.test(f),
+    )
     assert.deepEqual(forbidden, [], `should not be packed: ${forbidden.join(', ')}`)
     const stray = files.filter((f) => /^(Cargo\.(toml|lock)|build\.rs|package-lock\.json)$|\.tgz$/.test(f))
     assert.deepEqual(stray, [], `should not be packed: ${stray.join(', ')}`)
@@ -198,7 +166,10 @@ console.log(JSON.stringify({
     }
 
     // The bin is linked and runs from the installed package.
-    assert.ok(fs.existsSync(path.join(project, 'node_modules', '.bin', 'corepool')), 'node_modules/.bin/corepool missing')
+    assert.ok(
+      fs.existsSync(path.join(project, 'node_modules', '.bin', 'corepool')),
+      'node_modules/.bin/corepool missing',
+    )
     const count = await run(NPX, ['--no', '--', 'corepool', 'primes', '100', '--count'], { cwd: project })
     assertExit(count, 0, 'npx corepool primes 100 --count')
     assert.equal(count.stdout.trim(), '25')
@@ -234,9 +205,30 @@ describe('corepool CLI', () => {
   test('resize with the options of the brief, --json results', async (t) => {
     const out = tmpDir(t, 'corepool-cli-')
     const r = await cli([
-      'resize', ROCKET, '--width', '80', '--height', '60', '--fit', 'contain', '--rotate', '90',
-      '--grayscale', '--format', 'webp', '--quality', '70', '--background', '#ffffff',
-      '--prefix', 'p_', '--suffix', '_s', '--out', out, '--json',
+      'resize',
+      ROCKET,
+      '--width',
+      '80',
+      '--height',
+      '60',
+      '--fit',
+      'contain',
+      '--rotate',
+      '90',
+      '--grayscale',
+      '--format',
+      'webp',
+      '--quality',
+      '70',
+      '--background',
+      '#ffffff',
+      '--prefix',
+      'p_',
+      '--suffix',
+      '_s',
+      '--out',
+      out,
+      '--json',
     ])
     assertExit(r, 0, 'resize with options')
     const [result] = JSON.parse(r.stdout)
@@ -248,10 +240,11 @@ describe('corepool CLI', () => {
     assert.ok(fs.existsSync(result.outputPath))
 
     // Same output again without --overwrite: that file fails (exit 1); with it, exit 0.
-    const again = await cli(['resize', ROCKET, '--width', '80', '--format', 'webp', '--prefix', 'p_', '--suffix', '_s', '--out', out])
+    const sameOutput = ['resize', ROCKET, '--width', '80', '--format', 'webp', '--prefix', 'p_', '--suffix', '_s']
+    const again = await cli([...sameOutput, '--out', out])
     assertExit(again, 1, 'existing output')
     assert.match(again.stdout, /ERR_OUTPUT_EXISTS/)
-    const overwrite = await cli(['resize', ROCKET, '--width', '80', '--format', 'webp', '--prefix', 'p_', '--suffix', '_s', '--out', out, '--overwrite'])
+    const overwrite = await cli([...sameOutput, '--out', out, '--overwrite'])
     assertExit(overwrite, 0, '--overwrite')
   })
 
@@ -303,15 +296,8 @@ describe('corepool CLI', () => {
   })
 
   test('Ctrl-C (SIGINT) aborts a long primes count with exit 130', { skip: process.platform === 'win32' }, async () => {
-    const child = spawn(process.execPath, [CLI, 'primes', '1e15', '--count'], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stderr = ''
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d))
-    const closed = new Promise((resolve) => child.on('close', (code) => resolve(code)))
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    child.kill('SIGINT')
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-    const code = await closed
-    clearTimeout(timer)
+    const onSpawn = (child) => setTimeout(() => child.kill('SIGINT'), 500)
+    const { code, stderr } = await cli(['primes', '1e15', '--count'], { onSpawn, timeout: 10_500 })
     assert.equal(code, 130, stderr)
     assert.match(stderr, /aborted/)
   })
@@ -325,9 +311,26 @@ describe('corepool CLI', () => {
 
     const resize = await cli(['resize', '--help'])
     assertExit(resize, 0, 'resize --help')
-    for (const flag of ['--width', '--height', '--fit', '--rotate', '--grayscale', '--out', '--format', '--quality',
-      '--position', '--background', '--without-enlargement', '--flip', '--flop', '--no-auto-orient', '--prefix',
-      '--suffix', '--overwrite', '--concurrency']) {
+    for (const flag of [
+      '--width',
+      '--height',
+      '--fit',
+      '--rotate',
+      '--grayscale',
+      '--out',
+      '--format',
+      '--quality',
+      '--position',
+      '--background',
+      '--without-enlargement',
+      '--flip',
+      '--flop',
+      '--no-auto-orient',
+      '--prefix',
+      '--suffix',
+      '--overwrite',
+      '--concurrency',
+    ]) {
       assert.ok(resize.stdout.includes(flag), `resize --help lacks ${flag}`)
     }
     const primes = await cli(['primes', '--help'])
@@ -341,7 +344,8 @@ describe('corepool CLI', () => {
 
   test('the glob helper: *, ?, {a,b}, ** and no leading-dot matches', () => {
     const { expandGlob } = createRequire(import.meta.url)('../bin/corepool.js')
-    const all = fs.readdirSync(path.join(HERE, 'fixtures'), { recursive: true })
+    const all = fs
+      .readdirSync(path.join(HERE, 'fixtures'), { recursive: true })
       .map((f) => path.join(HERE, 'fixtures', f))
       .filter((f) => fs.statSync(f).isFile())
     const expect = (re) => all.filter((f) => re.test(path.basename(f))).sort()

@@ -143,9 +143,12 @@ test('invalid bounds reject the promise with ERR_INVALID_OPTION', async () => {
   for (const [value, ErrorClass, shown] of cases) {
     let promise
     // The error must come through the promise, never as a synchronous throw.
-    assert.doesNotThrow(() => {
-      promise = calculatePrimes(value)
-    }, `calculatePrimes(${String(value)}) threw synchronously`)
+    assert.doesNotThrow(
+      () => {
+        promise = calculatePrimes(value)
+      },
+      `calculatePrimes(${String(value)}) threw synchronously`,
+    )
     await assert.rejects(promise, (err) => {
       assert.ok(err instanceof ErrorClass, `${String(value)}: expected ${ErrorClass.name}, got ${err}`)
       assert.equal(err.code, 'ERR_INVALID_OPTION')

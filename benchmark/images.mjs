@@ -6,93 +6,122 @@
 // in an order that rotates each round; medians are reported. A quality gate then
 // checks corepool's outputs against sharp's (dimensions + SSIM >= 0.97).
 // Results: benchmark/results/images.{md,svg,json}. See `--help`.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import sharp from 'sharp';
-import { parseArgs, USAGE, UsageError } from './lib/args.mjs';
-import { barChartSvg } from './lib/chart.mjs';
-import { BENCH_DIR, REPO_ROOT, buildBatch, ensureWallpapers, filesOfKind, kindOf, samplePhotos, warmPageCache } from './lib/corpus.mjs';
-import { sampleBackgroundLoad } from './lib/machine.mjs';
-import { runInChild } from './lib/orchestrate.mjs';
-import { importContender } from './contenders/index.mjs';
-import { napiLimitations } from './lib/pipelines.mjs';
-import { SSIM_THRESHOLD, compareWithReference, gateVerdict } from './lib/quality.mjs';
-import { markdownReport } from './lib/report.mjs';
-import { selfTest } from './lib/ssim.mjs';
-import { mean, median, rotate } from './lib/stats.mjs';
-import { selectWorkloads } from './lib/workloads.mjs';
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import sharp from 'sharp'
+import { list, parseCommandLine, positiveInt } from './lib/args.mjs'
+import { barChartSvg } from './lib/chart.mjs'
+import {
+  BENCH_DIR,
+  REPO_ROOT,
+  buildBatch,
+  ensureWallpapers,
+  filesOfKind,
+  kindOf,
+  samplePhotos,
+  warmPageCache,
+} from './lib/corpus.mjs'
+import { sampleBackgroundLoad } from './lib/machine.mjs'
+import { runInChild } from './lib/orchestrate.mjs'
+import { CONTENDER_IDS, importContender } from './contenders/index.mjs'
+import { napiLimitations } from './lib/pipelines.mjs'
+import { SSIM_THRESHOLD, compareWithReference, gateVerdict } from './lib/quality.mjs'
+import { markdownReport } from './lib/report.mjs'
+import { selfTest } from './lib/ssim.mjs'
+import { mean, median, rotate } from './lib/stats.mjs'
+import { WORKLOADS, selectWorkloads } from './lib/workloads.mjs'
 
-const RESULTS_DIR = path.join(BENCH_DIR, 'results');
+const RESULTS_DIR = path.join(BENCH_DIR, 'results')
 const LABELS = {
   corepool: 'corepool',
   sharp: 'sharp',
   'sharp-2pass': 'sharp 2-pass',
   'worker-pool': 'worker_threads + sharp',
   'napi-image': '@napi-rs/image',
-};
-const COLORS = { corepool: '#d9480f', sharp: '#1971c2', 'sharp-2pass': '#74c0fc', 'worker-pool': '#868e96', 'napi-image': '#2f9e44' };
+}
+const COLORS = {
+  corepool: '#d9480f',
+  sharp: '#1971c2',
+  'sharp-2pass': '#74c0fc',
+  'worker-pool': '#868e96',
+  'napi-image': '#2f9e44',
+}
 
 /** Progress goes to stderr; the final report goes to stdout. */
-const log = (...a) => console.error(...a);
+const log = (...a) => console.error(...a)
 
 /** A loud, boxed warning. */
 function warnLoudly(text) {
-  const bar = '!'.repeat(78);
-  log(`\n${bar}\n${text.split('\n').map((l) => `!! ${l}`).join('\n')}\n${bar}\n`);
+  const bar = '!'.repeat(78)
+  log(
+    `\n${bar}\n${text
+      .split('\n')
+      .map((l) => `!! ${l}`)
+      .join('\n')}\n${bar}\n`,
+  )
 }
 
 // ---------------------------------------------------------------- corpus
 
 /** Width/height/format of each file, via sharp's header reader. */
 async function describeFiles(files) {
-  return Promise.all(files.map(async (f) => {
-    const m = await sharp(f).metadata();
-    return { file: f, format: m.format, width: m.width, height: m.height, bytes: fs.statSync(f).size };
-  }));
+  return Promise.all(
+    files.map(async (f) => {
+      const m = await sharp(f).metadata()
+      return { file: f, format: m.format, width: m.width, height: m.height, bytes: fs.statSync(f).size }
+    }),
+  )
 }
 
 /** One-line description of a group of files: counts per format, size range, total MB. */
 function describeGroup(name, infos) {
-  if (!infos.length) return null;
-  const count = (k) => infos.filter((i) => kindOf(i.file) === k).length;
-  const px = infos.map((i) => i.width * i.height);
-  const lo = infos[px.indexOf(Math.min(...px))];
-  const hi = infos[px.indexOf(Math.max(...px))];
-  const mb = infos.reduce((s, i) => s + i.bytes, 0) / 1e6;
-  return `${infos.length} files from ${name} (${count('jpeg')} JPEG, ${count('png')} PNG, ${lo.width}x${lo.height} to ${hi.width}x${hi.height}, ${mb.toFixed(1)} MB)`;
+  if (!infos.length) return null
+  const count = (k) => infos.filter((i) => kindOf(i.file) === k).length
+  const px = infos.map((i) => i.width * i.height)
+  const lo = infos[px.indexOf(Math.min(...px))]
+  const hi = infos[px.indexOf(Math.max(...px))]
+  const mb = infos.reduce((s, i) => s + i.bytes, 0) / 1e6
+  return `${infos.length} files from ${name} (${count('jpeg')} JPEG, ${count('png')} PNG, ${lo.width}x${lo.height} to ${hi.width}x${hi.height}, ${mb.toFixed(1)} MB)`
 }
 
 /** Collect the corpus (wallpapers + sample photos); throws only if it is empty. */
 async function loadCorpus() {
-  const wall = ensureWallpapers(log);
+  const wall = ensureWallpapers(log)
   if (wall.warning) {
-    warnLoudly(`Large photos unavailable: ${wall.warning}\nFalling back to the small sample photos only: numbers will NOT represent large photos.`);
+    warnLoudly(
+      `Large photos unavailable: ${wall.warning}\nFalling back to the small sample photos only: numbers will NOT represent large photos.`,
+    )
   }
-  const samples = samplePhotos();
-  if (!samples.files.length) log('corpus: no sample photos found in __test__/fixtures/photos or ../shared/fixtures/photos');
-  const files = [...wall.files, ...samples.files];
-  if (!files.length) throw new Error('empty corpus: neither ukui-wallpapers nor the sample photos are available');
-  const wallInfo = await describeFiles(wall.files);
-  const sampleInfo = await describeFiles(samples.files);
+  const samples = samplePhotos()
+  if (!samples.files.length)
+    log('corpus: no sample photos found in __test__/fixtures/photos or ../shared/fixtures/photos')
+  const files = [...wall.files, ...samples.files]
+  if (!files.length) throw new Error('empty corpus: neither ukui-wallpapers nor the sample photos are available')
+  const wallInfo = await describeFiles(wall.files)
+  const sampleInfo = await describeFiles(samples.files)
   const parts = [
     describeGroup('Debian ukui-wallpapers', wallInfo),
     describeGroup(samples.dir ? path.relative(REPO_ROOT, samples.dir) : 'samples', sampleInfo),
-  ].filter(Boolean);
-  const description = parts.join(' + ') + (wall.warning ? ' (**WARNING: large photos unavailable, sample photos only**)' : '');
-  log(`corpus: ${description}`);
-  return { files, description, fallback: Boolean(wall.warning) };
+  ].filter(Boolean)
+  const description =
+    parts.join(' + ') + (wall.warning ? ' (**WARNING: large photos unavailable, sample photos only**)' : '')
+  log(`corpus: ${description}`)
+  return { files, description, fallback: Boolean(wall.warning) }
 }
 
 // ---------------------------------------------------------------- runs
 
 /** Short log line for one child result. */
 function describeRun(r) {
-  if (r.status !== 'ok') return `${r.status}: ${(r.reason ?? '').split('\n')[0]}`;
-  const failed = r.failed ? `, ${r.failed} FAILED (${r.errors[0]})` : '';
-  const other = typeof r.otherLoad === 'number' && r.otherLoad > 0.05 ? `, other procs ${(r.otherLoad * 100).toFixed(0)}%` : '';
-  return `${(r.wallMs / 1000).toFixed(2)} s, ${r.imagesPerSec.toFixed(1)} img/s, CPU ${(r.cpuUtil * 100).toFixed(0)}%, `
-    + `RSS ${(r.maxRssBytes / 1048576).toFixed(0)} MiB${other}${failed}`;
+  if (r.status !== 'ok') return `${r.status}: ${(r.reason ?? '').split('\n')[0]}`
+  const failed = r.failed ? `, ${r.failed} FAILED (${r.errors[0]})` : ''
+  const other =
+    typeof r.otherLoad === 'number' && r.otherLoad > 0.05 ? `, other procs ${(r.otherLoad * 100).toFixed(0)}%` : ''
+  return (
+    `${(r.wallMs / 1000).toFixed(2)} s, ${r.imagesPerSec.toFixed(1)} img/s, CPU ${(r.cpuUtil * 100).toFixed(0)}%, ` +
+    `RSS ${(r.maxRssBytes / 1048576).toFixed(0)} MiB${other}${failed}`
+  )
 }
 
 /**
@@ -100,41 +129,57 @@ function describeRun(r) {
  * (crash, timeout) is not retried in later rounds.
  */
 async function runWorkload(w, batch, opts, tmp, active) {
-  const runs = Object.fromEntries(active.map((c) => [c, []]));
-  const stopped = new Set();
+  const runs = Object.fromEntries(active.map((c) => [c, []]))
+  const stopped = new Set()
   for (let round = 0; round < opts.rounds; round++) {
     for (const contender of rotate(active, round)) {
-      if (stopped.has(contender)) continue;
+      if (stopped.has(contender)) continue
       const job = {
-        contender, workload: w.id, round, options: w.options, warmup: opts.warmup,
-        inputs: batch.map((b) => b.path), outDir: path.join(tmp, w.id, contender, `r${round}`),
-      };
-      const r = await runInChild(job, { workDir: tmp, timeoutMs: opts.timeoutS * 1000, env: { BENCH_NAPI_RESIZE: opts.napiResize } });
-      log(`  [${w.id} round ${round + 1}/${opts.rounds}] ${LABELS[contender].padEnd(22)} ${describeRun(r)}`);
-      if (r.status !== 'ok' && r.stderrTail) log(r.stderrTail.split('\n').slice(-8).map((l) => `      | ${l}`).join('\n'));
-      runs[contender].push(r);
-      if (r.status !== 'ok') stopped.add(contender);
+        contender,
+        workload: w.id,
+        round,
+        options: w.options,
+        warmup: opts.warmup,
+        inputs: batch.map((b) => b.path),
+        outDir: path.join(tmp, w.id, contender, `r${round}`),
+      }
+      const r = await runInChild(job, {
+        workDir: tmp,
+        timeoutMs: opts.timeoutS * 1000,
+        env: { BENCH_NAPI_RESIZE: opts.napiResize },
+      })
+      log(`  [${w.id} round ${round + 1}/${opts.rounds}] ${LABELS[contender].padEnd(22)} ${describeRun(r)}`)
+      if (r.status !== 'ok' && r.stderrTail)
+        log(
+          r.stderrTail
+            .split('\n')
+            .slice(-8)
+            .map((l) => `      | ${l}`)
+            .join('\n'),
+        )
+      runs[contender].push(r)
+      if (r.status !== 'ok') stopped.add(contender)
     }
   }
-  return runs;
+  return runs
 }
 
 /** Contenders that apply to a workload (e.g. sharp 2-pass only where there is a quarter turn). */
 async function applicableContenders(ids, options) {
-  const mods = await Promise.all(ids.map(importContender));
-  return ids.filter((_, i) => !mods[i].appliesTo || mods[i].appliesTo(options));
+  const mods = await Promise.all(ids.map(importContender))
+  return ids.filter((_, i) => !mods[i].appliesTo || mods[i].appliesTo(options))
 }
 
 /** Median figures of a contender's successful rounds. */
 function aggregate(runs) {
-  const ok = runs.filter((r) => r.status === 'ok');
+  const ok = runs.filter((r) => r.status === 'ok')
   if (!ok.length) {
-    const last = runs[runs.length - 1];
-    return { status: last?.status ?? 'skipped', reason: last?.reason ?? 'not run', rounds: runs };
+    const last = runs[runs.length - 1]
+    return { status: last?.status ?? 'skipped', reason: last?.reason ?? 'not run', rounds: runs }
   }
-  const last = ok[ok.length - 1];
-  const wallMs = median(ok.map((r) => r.wallMs));
-  const okOutputs = last.outputs.filter((o) => o.ok);
+  const last = ok[ok.length - 1]
+  const wallMs = median(ok.map((r) => r.wallMs))
+  const okOutputs = last.outputs.filter((o) => o.ok)
   return {
     status: runs.some((r) => r.status === 'error') ? 'error' : 'ok',
     reason: runs.find((r) => r.status === 'error')?.reason,
@@ -150,12 +195,12 @@ function aggregate(runs) {
     info: last.info,
     last,
     rounds: runs,
-  };
+  }
 }
 
 /** Throughput ratio a/b of two aggregated contenders, or null. */
 function throughputRatio(a, b) {
-  return a?.imagesPerSec && b?.imagesPerSec ? a.imagesPerSec / b.imagesPerSec : null;
+  return a?.imagesPerSec && b?.imagesPerSec ? a.imagesPerSec / b.imagesPerSec : null
 }
 
 /**
@@ -165,66 +210,82 @@ function throughputRatio(a, b) {
  * sits a sub-pixel shift away from both on enlargements and is informational.
  */
 function gateReferenceId() {
-  return 'sharp';
+  return 'sharp'
 }
 
 /** Compare every non-sharp contender with sharp, and derive corepool's gate verdict. */
 async function qualityCheck(batch, contenders) {
-  const quality = {};
-  const gateRef = gateReferenceId();
-  const cp = contenders.corepool;
-  const verdict = (extra) => ({ threshold: SSIM_THRESHOLD, reference: LABELS[gateRef], ...extra });
+  const quality = {}
+  const gateRef = gateReferenceId()
+  const cp = contenders.corepool
+  const verdict = (extra) => ({ threshold: SSIM_THRESHOLD, reference: LABELS[gateRef], ...extra })
   if (!contenders[gateRef]?.last) {
-    return { quality, gate: cp && cp.status !== 'skipped' ? verdict({ pass: false, reasons: [`${LABELS[gateRef]} reference unavailable`] }) : null };
+    return {
+      quality,
+      gate:
+        cp && cp.status !== 'skipped'
+          ? verdict({ pass: false, reasons: [`${LABELS[gateRef]} reference unavailable`] })
+          : null,
+    }
   }
   if (contenders.sharp?.last) {
     for (const [id, c] of Object.entries(contenders)) {
-      if (id === 'sharp' || !c.last) continue;
-      log(`  quality: comparing ${LABELS[id]} with sharp`);
-      quality[id] = await compareWithReference(sharp, batch, contenders.sharp.last, c.last);
+      if (id === 'sharp' || !c.last) continue
+      log(`  quality: comparing ${LABELS[id]} with sharp`)
+      quality[id] = await compareWithReference(sharp, batch, contenders.sharp.last, c.last)
     }
   }
   if (cp?.last) {
-    const cmp = gateRef === 'sharp' && quality.corepool ? quality.corepool
-      : await compareWithReference(sharp, batch, contenders[gateRef].last, cp.last);
-    return { quality, gate: verdict({ ...gateVerdict(cmp, cp.failed), quality: cmp }) };
+    const cmp =
+      gateRef === 'sharp' && quality.corepool
+        ? quality.corepool
+        : await compareWithReference(sharp, batch, contenders[gateRef].last, cp.last)
+    return { quality, gate: verdict({ ...gateVerdict(cmp, cp.failed), quality: cmp }) }
   }
-  if (cp?.status === 'error') return { quality, gate: verdict({ pass: false, reasons: [`corepool errored: ${cp.reason.split('\n')[0]}`] }) };
-  return { quality, gate: null };
+  if (cp?.status === 'error')
+    return { quality, gate: verdict({ pass: false, reasons: [`corepool errored: ${cp.reason.split('\n')[0]}`] }) }
+  return { quality, gate: null }
 }
 
 /** Notes for a workload: peer limitations, skipped contenders, stderr chatter, failures. */
 function workloadNotes(w, contenders) {
-  const notes = [];
-  if (contenders['napi-image']) notes.push(...napiLimitations(w.options).map((n) => `@napi-rs/image: ${n}`));
+  const notes = []
+  if (contenders['napi-image']) notes.push(...napiLimitations(w.options).map((n) => `@napi-rs/image: ${n}`))
   if (contenders['sharp-2pass']) {
-    notes.push('sharp\'s single chain has to rotate the full-size image before resizing (`.rotate(90).resize(600, 800)`; '
-      + '`.resize(800, 600).rotate(90)` yields an 800x800 canvas in sharp 0.35); sharp 2-pass resizes to raw first, then rotates, '
-      + 'in corepool\'s order. The gate\'s reference is sharp\'s single chain: corepool samples a resize followed by a quarter turn on the grid '
-      + 'sharp uses when it turns first. sharp 2-pass differs from both on enlargements by a sub-pixel shift of the resampling grid.');
+    notes.push(
+      "sharp's single chain has to rotate the full-size image before resizing (`.rotate(90).resize(600, 800)`; " +
+        '`.resize(800, 600).rotate(90)` yields an 800x800 canvas in sharp 0.35); sharp 2-pass resizes to raw first, then rotates, ' +
+        "in corepool's order. The gate's reference is sharp's single chain: corepool samples a resize followed by a quarter turn on the grid " +
+        'sharp uses when it turns first. sharp 2-pass differs from both on enlargements by a sub-pixel shift of the resampling grid.',
+    )
   }
   for (const [id, c] of Object.entries(contenders)) {
-    if (c.stderrLines) notes.push(`${LABELS[id]} printed ${c.stderrLines} line(s) to stdout/stderr during a run`);
-    if (c.failed) notes.push(`${LABELS[id]}: ${c.failed} image(s) failed, e.g. ${c.errors[0]}`);
+    if (c.stderrLines) notes.push(`${LABELS[id]} printed ${c.stderrLines} line(s) to stdout/stderr during a run`)
+    if (c.failed) notes.push(`${LABELS[id]}: ${c.failed} image(s) failed, e.g. ${c.errors[0]}`)
   }
-  return notes;
+  return notes
 }
 
 /** Run, aggregate and check one workload. */
 async function benchWorkload(w, corpus, opts, tmp) {
-  const files = filesOfKind(corpus.files, w.inputs);
-  const base = { id: w.id, title: w.title, short: w.short, options: w.options, rounds: opts.rounds };
-  if (!files.length) return { ...base, skipped: `no ${w.inputs.toUpperCase()} files in the corpus` };
-  const batch = buildBatch(files, opts.batch, w.id);
-  warmPageCache(batch.map((b) => b.source));
-  log(`\nworkload ${w.id}: ${w.title} (${batch.length} images, ${files.length} distinct)`);
-  const runs = await runWorkload(w, batch, opts, tmp, await applicableContenders(opts.contenders, w.options));
-  const contenders = Object.fromEntries(Object.entries(runs).map(([id, r]) => [id, aggregate(r)]));
-  const sharpAgg = contenders.sharp;
-  for (const c of Object.values(contenders)) c.vsSharp = throughputRatio(c, sharpAgg);
-  const { quality, gate } = await qualityCheck(batch, contenders);
+  const files = filesOfKind(corpus.files, w.inputs)
+  const base = { id: w.id, title: w.title, short: w.short, options: w.options, rounds: opts.rounds }
+  if (!files.length) return { ...base, skipped: `no ${w.inputs.toUpperCase()} files in the corpus` }
+  const batch = buildBatch(files, opts.batch, w.id)
+  warmPageCache(batch.map((b) => b.source))
+  log(`\nworkload ${w.id}: ${w.title} (${batch.length} images, ${files.length} distinct)`)
+  const runs = await runWorkload(w, batch, opts, tmp, await applicableContenders(opts.contenders, w.options))
+  const contenders = Object.fromEntries(Object.entries(runs).map(([id, r]) => [id, aggregate(r)]))
+  const sharpAgg = contenders.sharp
+  for (const c of Object.values(contenders)) c.vsSharp = throughputRatio(c, sharpAgg)
+  const { quality, gate } = await qualityCheck(batch, contenders)
   return {
-    ...base, batchSize: batch.length, distinct: files.length, contenders, quality, gate,
+    ...base,
+    batchSize: batch.length,
+    distinct: files.length,
+    contenders,
+    quality,
+    gate,
     ratios: {
       corepoolVsSharp: throughputRatio(contenders.corepool, sharpAgg),
       corepoolVsWorkerPool: throughputRatio(contenders.corepool, contenders['worker-pool']),
@@ -232,129 +293,208 @@ async function benchWorkload(w, corpus, opts, tmp) {
       napiVsSharp: throughputRatio(contenders['napi-image'], sharpAgg),
     },
     notes: workloadNotes(w, contenders),
-  };
+  }
 }
 
 // ---------------------------------------------------------------- output
 
 /** Versions reported by the contenders' children (first successful run each). */
 function collectVersions(workloads) {
-  const v = { node: process.versions.node };
+  const v = { node: process.versions.node }
   for (const w of workloads) {
-    const c = w.contenders ?? {};
-    if (c.sharp?.info) Object.assign(v, { sharp: c.sharp.info.version, libvips: c.sharp.info.vips, 'sharp.concurrency()': c.sharp.info.concurrency });
-    if (c['napi-image']?.info) v['@napi-rs/image'] = c['napi-image'].info.version;
-    if (c.corepool?.info) v.corepool = c.corepool.info.version;
+    const c = w.contenders ?? {}
+    if (c.sharp?.info)
+      Object.assign(v, {
+        sharp: c.sharp.info.version,
+        libvips: c.sharp.info.vips,
+        'sharp.concurrency()': c.sharp.info.concurrency,
+      })
+    if (c['napi-image']?.info) v['@napi-rs/image'] = c['napi-image'].info.version
+    if (c.corepool?.info) v.corepool = c.corepool.info.version
   }
-  v.corepool ??= 'not available (skipped)';
-  return v;
+  v.corepool ??= 'not available (skipped)'
+  return v
 }
 
 /** Median share of the machine used by other processes over every timed run. */
 function otherLoadMedian(workloads) {
-  const loads = workloads.flatMap((w) => Object.values(w.contenders ?? {}).flatMap((c) => c.rounds))
-    .map((r) => r.otherLoad).filter((v) => typeof v === 'number');
-  return loads.length ? median(loads) : null;
+  const loads = workloads
+    .flatMap((w) => Object.values(w.contenders ?? {}).flatMap((c) => c.rounds))
+    .map((r) => r.otherLoad)
+    .filter((v) => typeof v === 'number')
+  return loads.length ? median(loads) : null
 }
 
 /** JSON-friendly copy: drop per-file output lists (temp paths) from the rounds. */
 function rawJson(summary) {
-  return JSON.stringify(summary, (k, val) => (k === 'outputs' || k === 'last' ? undefined : val), 2);
+  return JSON.stringify(summary, (k, val) => (k === 'outputs' || k === 'last' ? undefined : val), 2)
 }
 
 /** The SVG chart of images/s per contender per workload. */
 function chart(summary) {
-  const done = summary.workloads.filter((w) => !w.skipped);
+  const done = summary.workloads.filter((w) => !w.skipped)
   const series = summary.meta.contenders
     .filter((c) => done.some((w) => w.contenders[c]?.imagesPerSec))
-    .map((c) => ({ id: c, label: LABELS[c], color: COLORS[c] }));
+    .map((c) => ({ id: c, label: LABELS[c], color: COLORS[c] }))
   const groups = done.map((w) => ({
     label: `workload ${w.id}`,
     sublabel: w.short,
-    values: Object.fromEntries(series.map((s) => [s.id, w.contenders[s.id] ? (w.contenders[s.id].imagesPerSec ?? null) : undefined])),
-  }));
-  const m = summary.meta;
-  const subtitle = m.otherLoadMedian > 0.1
-    ? `Contended run: other processes used a median ${(m.otherLoadMedian * 100).toFixed(0)}% of the machine while contenders ran`
-    : m.corpus.fallback ? 'Sample photos only (large photos unavailable)' : undefined;
+    values: Object.fromEntries(
+      series.map((s) => [s.id, w.contenders[s.id] ? (w.contenders[s.id].imagesPerSec ?? null) : undefined]),
+    ),
+  }))
+  const m = summary.meta
+  const subtitle =
+    m.otherLoadMedian > 0.1
+      ? `Contended run: other processes used a median ${(m.otherLoadMedian * 100).toFixed(0)}% of the machine while contenders ran`
+      : m.corpus.fallback
+        ? 'Sample photos only (large photos unavailable)'
+        : undefined
   return barChartSvg({
     title: `Images per second (batch ${m.batch}, median of ${m.rounds} rounds, ${m.cores} cores; higher is better)`,
-    subtitle, yLabel: 'images / s', series, groups,
-  });
+    subtitle,
+    yLabel: 'images / s',
+    series,
+    groups,
+  })
 }
 
 /** Write images.md, images.svg and images.json; returns the Markdown. */
 function writeResults(summary) {
-  fs.mkdirSync(RESULTS_DIR, { recursive: true });
-  const md = markdownReport(summary, LABELS);
-  fs.writeFileSync(path.join(RESULTS_DIR, 'images.md'), md + '\n');
-  fs.writeFileSync(path.join(RESULTS_DIR, 'images.svg'), chart(summary) + '\n');
-  fs.writeFileSync(path.join(RESULTS_DIR, 'images.json'), rawJson(summary) + '\n');
-  return md;
+  fs.mkdirSync(RESULTS_DIR, { recursive: true })
+  const md = markdownReport(summary, LABELS)
+  fs.writeFileSync(path.join(RESULTS_DIR, 'images.md'), md + '\n')
+  fs.writeFileSync(path.join(RESULTS_DIR, 'images.svg'), chart(summary) + '\n')
+  fs.writeFileSync(path.join(RESULTS_DIR, 'images.json'), rawJson(summary) + '\n')
+  return md
 }
 
 /** Real errors (exit 1 always) and strict-only problems (exit 1 with --strict). */
 function problems(summary) {
-  const errors = [];
-  const strict = [];
+  const errors = []
+  const strict = []
   for (const w of summary.workloads.filter((x) => !x.skipped)) {
     for (const [id, c] of Object.entries(w.contenders)) {
-      if (c.status === 'error') errors.push(`workload ${w.id}: ${LABELS[id]} errored: ${c.reason.split('\n')[0]}`);
-      else if (id === 'sharp' && c.failed) errors.push(`workload ${w.id}: the sharp baseline failed ${c.failed} image(s): ${c.errors[0]}`);
-      else if (c.failed) strict.push(`workload ${w.id}: ${LABELS[id]} failed ${c.failed} image(s)`);
+      if (c.status === 'error') errors.push(`workload ${w.id}: ${LABELS[id]} errored: ${c.reason.split('\n')[0]}`)
+      else if (id === 'sharp' && c.failed)
+        errors.push(`workload ${w.id}: the sharp baseline failed ${c.failed} image(s): ${c.errors[0]}`)
+      else if (c.failed) strict.push(`workload ${w.id}: ${LABELS[id]} failed ${c.failed} image(s)`)
     }
-    if (w.gate && !w.gate.pass) strict.push(`workload ${w.id}: quality gate FAILED: ${w.gate.reasons.join('; ')}`);
+    if (w.gate && !w.gate.pass) strict.push(`workload ${w.id}: quality gate FAILED: ${w.gate.reasons.join('; ')}`)
   }
-  return { errors, strict };
+  return { errors, strict }
+}
+
+// ---------------------------------------------------------------- options
+
+const USAGE = `Usage: node benchmark/images.mjs [options]
+
+  --batch N          images per batch, at least every corpus file once (default 24)
+  --rounds N         timed rounds per contender and workload; medians are reported (default 3)
+  --workload LIST    comma-separated workloads among ${Object.keys(WORKLOADS).join(',')} (default all)
+  --contenders LIST  comma-separated among ${CONTENDER_IDS.join(',')} (default all)
+  --timeout S        per-child timeout in seconds (default 180)
+  --napi-resize M    @napi-rs/image resize: fast (SIMD fastResize, default) or slow (resize)
+  --no-warmup        do not process one untimed image before each timed batch
+  --keep             keep the temporary output folders (path is printed)
+  --strict           exit non-zero when the quality gate fails or a contender fails images
+  --help             this text
+`
+
+/** The command-line options (`--workloads` is accepted for `--workload`). */
+function parseOptions() {
+  return parseCommandLine({
+    usage: USAGE,
+    options: {
+      batch: { type: 'string', default: '24' },
+      rounds: { type: 'string', default: '3' },
+      workload: { type: 'string' },
+      workloads: { type: 'string' },
+      contenders: { type: 'string' },
+      timeout: { type: 'string', default: '180' },
+      'napi-resize': { type: 'string', default: 'fast' },
+      'no-warmup': { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+      strict: { type: 'boolean', default: false },
+    },
+    check: (v) => {
+      const workloads = v.workload ?? v.workloads
+      return {
+        batch: positiveInt('batch', v.batch),
+        rounds: positiveInt('rounds', v.rounds),
+        workloads:
+          workloads === undefined ? Object.keys(WORKLOADS) : list('workload', workloads, Object.keys(WORKLOADS)),
+        contenders: v.contenders === undefined ? CONTENDER_IDS : list('contenders', v.contenders, CONTENDER_IDS),
+        timeoutS: positiveInt('timeout', v.timeout),
+        napiResize: list('napi-resize', v['napi-resize'], ['fast', 'slow'])[0],
+        warmup: !v['no-warmup'],
+        keep: v.keep,
+        strict: v.strict,
+      }
+    },
+  })
 }
 
 // ---------------------------------------------------------------- main
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2));
-  if (opts.help) return void process.stdout.write(USAGE);
-  const s = selfTest();
-  log(`ssim self-test: identical ${s.identical.toFixed(4)}, mild noise ${s.mild.toFixed(4)}, pure noise ${s.noise.toFixed(4)}`);
-  const workloadDefs = selectWorkloads(opts.workloads);
-  const corpus = await loadCorpus();
-  const backgroundLoadBefore = await sampleBackgroundLoad(1000);
+  const opts = parseOptions()
+  const s = selfTest()
+  log(
+    `ssim self-test: identical ${s.identical.toFixed(4)}, mild noise ${s.mild.toFixed(4)}, pure noise ${s.noise.toFixed(4)}`,
+  )
+  const workloadDefs = selectWorkloads(opts.workloads)
+  const corpus = await loadCorpus()
+  const backgroundLoadBefore = await sampleBackgroundLoad(1000)
   if (backgroundLoadBefore > 0.15) {
-    warnLoudly(`Other processes are using ${(backgroundLoadBefore * 100).toFixed(0)}% of this machine's CPU right now:\nthe timings will be contended. Re-run on an idle machine for publishable numbers.`);
+    warnLoudly(
+      `Other processes are using ${(backgroundLoadBefore * 100).toFixed(0)}% of this machine's CPU right now:\nthe timings will be contended. Re-run on an idle machine for publishable numbers.`,
+    )
   }
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'corepool-bench-'));
-  const workloads = [];
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'corepool-bench-'))
+  const workloads = []
   try {
-    for (const w of workloadDefs) workloads.push(await benchWorkload(w, corpus, opts, tmp));
+    for (const w of workloadDefs) workloads.push(await benchWorkload(w, corpus, opts, tmp))
   } finally {
-    if (opts.keep) log(`\noutputs kept in ${tmp}`);
-    else fs.rmSync(tmp, { recursive: true, force: true });
+    if (opts.keep) log(`\noutputs kept in ${tmp}`)
+    else fs.rmSync(tmp, { recursive: true, force: true })
   }
   const summary = {
     meta: {
-      date: new Date().toISOString(), cpu: os.cpus()[0]?.model ?? 'unknown CPU', cores: os.availableParallelism(),
-      memGiB: (os.totalmem() / 2 ** 30).toFixed(1), platform: `${os.platform()} ${os.release()} ${os.arch()}`, node: process.version,
-      versions: collectVersions(workloads), batch: opts.batch, rounds: opts.rounds, warmup: opts.warmup, napiResize: opts.napiResize,
-      backgroundLoadBefore, otherLoadMedian: otherLoadMedian(workloads),
-      contenders: opts.contenders, corpus: { description: corpus.description, fallback: corpus.fallback, files: corpus.files.map((f) => path.relative(REPO_ROOT, f)) },
+      date: new Date().toISOString(),
+      cpu: os.cpus()[0]?.model ?? 'unknown CPU',
+      cores: os.availableParallelism(),
+      memGiB: (os.totalmem() / 2 ** 30).toFixed(1),
+      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+      node: process.version,
+      versions: collectVersions(workloads),
+      batch: opts.batch,
+      rounds: opts.rounds,
+      warmup: opts.warmup,
+      napiResize: opts.napiResize,
+      backgroundLoadBefore,
+      otherLoadMedian: otherLoadMedian(workloads),
+      contenders: opts.contenders,
+      corpus: {
+        description: corpus.description,
+        fallback: corpus.fallback,
+        files: corpus.files.map((f) => path.relative(REPO_ROOT, f)),
+      },
     },
     workloads,
-  };
-  const md = writeResults(summary);
-  console.log(`\n${md}`);
-  log(`results written to ${path.relative(process.cwd(), RESULTS_DIR) || RESULTS_DIR}/images.{md,svg,json}`);
-  const { errors, strict } = problems(summary);
-  for (const p of [...errors, ...strict]) log(`PROBLEM: ${p}`);
-  if (corpus.fallback) warnLoudly('This run used the small sample photos only (ukui-wallpapers unavailable); see the warning above.');
-  if (errors.length || (opts.strict && strict.length)) process.exitCode = 1;
-  else if (strict.length) log('(quality/contender problems above do not change the exit code without --strict)');
+  }
+  const md = writeResults(summary)
+  console.log(`\n${md}`)
+  log(`results written to ${path.relative(process.cwd(), RESULTS_DIR) || RESULTS_DIR}/images.{md,svg,json}`)
+  const { errors, strict } = problems(summary)
+  for (const p of [...errors, ...strict]) log(`PROBLEM: ${p}`)
+  if (corpus.fallback)
+    warnLoudly('This run used the small sample photos only (ukui-wallpapers unavailable); see the warning above.')
+  if (errors.length || (opts.strict && strict.length)) process.exitCode = 1
+  else if (strict.length) log('(quality/contender problems above do not change the exit code without --strict)')
 }
 
 main().catch((err) => {
-  if (err instanceof UsageError) {
-    console.error(`error: ${err.message}\n\n${USAGE}`);
-    process.exitCode = 2;
-    return;
-  }
-  console.error(`benchmark failed: ${err?.stack ?? err}`);
-  process.exitCode = 1;
-});
+  console.error(`benchmark failed: ${err?.stack ?? err}`)
+  process.exitCode = 1
+})

@@ -16,36 +16,38 @@ import { createRequire } from 'node:module'
 import os from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
+import { parseCommandLine, positiveInt } from './lib/args.mjs'
+import { median } from './lib/stats.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const { calculatePrimes, countPrimes } = createRequire(import.meta.url)('../index.js')
 
-const { values: options } = parseArgs({
+const USAGE = `Usage: node benchmark/primes.mjs [--rounds N] [--naive-rounds N]
+
+  --rounds N        timed rounds of each contender per row; medians are reported (default 5)
+  --naive-rounds N  rounds of the naive trial-division row, which takes seconds per run (default 3)
+  --help            this text
+`
+
+const { rounds, naiveRounds } = parseCommandLine({
+  usage: USAGE,
   options: {
     rounds: { type: 'string', default: '5' },
     // The naive loop takes seconds per run even at 1e5, so it gets fewer rounds.
     'naive-rounds': { type: 'string', default: '3' },
   },
+  check: (v) => ({
+    rounds: positiveInt('rounds', v.rounds),
+    naiveRounds: positiveInt('naive-rounds', v['naive-rounds']),
+  }),
 })
 const loadAtStart = os.loadavg()
-const rounds = positiveInteger(options.rounds, '--rounds')
-const naiveRounds = positiveInteger(options['naive-rounds'], '--naive-rounds')
 
 const INSTALL_HINT = 'install them with: sudo apt-get install libprimesieve-dev primesieve-bin'
 const PRIMESIEVE_HEADER = '/usr/include/primesieve.hpp'
 const GENERATE_SOURCE = join(here, 'primesieve_generate.cpp')
 const CACHE_DIR = join(here, '.cache')
 const RESULTS_FILE = join(here, 'results', 'primes.md')
-
-function positiveInteger(text, name) {
-  const n = Number(text)
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`${name} must be a positive integer, got ${JSON.stringify(text)}`)
-    process.exit(2)
-  }
-  return n
-}
 
 // ---------------------------------------------------------------------------------
 // Contenders. Each `run()` resolves to { seconds, count }: the time of the work alone
@@ -176,12 +178,6 @@ function buildGenerateProgram() {
 
 // ---------------------------------------------------------------------------------
 // Measuring.
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const mid = s.length >> 1
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2
-}
 
 /**
  * Runs corepool and a competitor alternately, `n` rounds each, after one warm-up of
@@ -367,10 +363,11 @@ const lines = [
   '  (no process start-up); the CLI reports milliseconds only.',
   '- primesieve::generate_primes (via primesieve::iterator) is single-threaded; the primesieve',
   '  CLI counts on all cores, like corepool.',
-  '- Every run\'s prime count is checked against countPrimes; a mismatch is flagged in the table.',
+  "- Every run's prime count is checked against countPrimes; a mismatch is flagged in the table.",
 ]
 const skipped = rows.filter((r) => r.skip)
-if (skipped.length) lines.push('', '**Skipped:**', '', ...skipped.map((r) => `- ${r.workload} vs ${r.competitor}: ${r.skip}`))
+if (skipped.length)
+  lines.push('', '**Skipped:**', '', ...skipped.map((r) => `- ${r.workload} vs ${r.competitor}: ${r.skip}`))
 const problems = rows.flatMap((r) => r.problems ?? [])
 if (problems.length) lines.push('', '**Count mismatches:**', '', ...problems.map((p) => `- ${p}`))
 const report = lines.join('\n') + '\n'

@@ -30,7 +30,36 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { nonNegativeInt, parseCommandLine, positiveInt } from './lib/args.mjs'
 
+const HERE = path.dirname(fileURLToPath(import.meta.url))
+const ROOT = path.join(HERE, '..')
+
+// ---------------------------------------------------------------------------------
+// Options.
+// ---------------------------------------------------------------------------------
+
+const USAGE =
+  'Usage: node benchmark/stress.mjs [--warmup 2000] [--calls 2000] [--batches 50] [--out benchmark/results/stress.md]\n'
+
+const opts = parseCommandLine({
+  usage: USAGE,
+  options: {
+    calls: { type: 'string', default: '2000' },
+    batches: { type: 'string', default: '50' },
+    warmup: { type: 'string', default: '2000' },
+    out: { type: 'string', default: path.join(HERE, 'results', 'stress.md') },
+  },
+  check: (v) => ({
+    calls: positiveInt('calls', v.calls),
+    batches: nonNegativeInt('batches', v.batches),
+    warmup: nonNegativeInt('warmup', v.warmup),
+    out: path.resolve(v.out),
+    maxGrowth: 10,
+  }),
+})
+
+// GC between phases needs --expose-gc: re-run with it.
 if (typeof globalThis.gc !== 'function' && !process.env.COREPOOL_STRESS_CHILD) {
   const r = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: 'inherit',
@@ -39,42 +68,8 @@ if (typeof globalThis.gc !== 'function' && !process.env.COREPOOL_STRESS_CHILD) {
   process.exit(r.status ?? 1)
 }
 
-const HERE = path.dirname(fileURLToPath(import.meta.url))
-const ROOT = path.join(HERE, '..')
 const require = createRequire(import.meta.url)
 const { processImage, processImages, metadata, getConcurrency } = require(path.join(ROOT, 'index.js'))
-
-// ---------------------------------------------------------------------------------
-// Options.
-// ---------------------------------------------------------------------------------
-
-function parseArgs(argv) {
-  const o = { calls: 2000, batches: 50, warmup: 2000, out: path.join(HERE, 'results', 'stress.md'), maxGrowth: 10 }
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split('=', 2)
-    const value = () => inline ?? argv[++i]
-    const int = (name) => {
-      const n = Number(value())
-      if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} expects a non-negative integer`)
-      return n
-    }
-    switch (flag) {
-      case '--calls': o.calls = int('calls'); break
-      case '--batches': o.batches = int('batches'); break
-      case '--warmup': o.warmup = int('warmup'); break
-      case '--out': o.out = path.resolve(value()); break
-      case '--help':
-        console.log('Usage: node benchmark/stress.mjs [--warmup 2000] [--calls 2000] [--batches 50] [--out benchmark/results/stress.md]')
-        process.exit(0)
-      default:
-        throw new Error(`unknown option ${argv[i]} (try --help)`)
-    }
-  }
-  if (o.calls < 1) throw new Error('--calls must be at least 1')
-  return o
-}
-
-const opts = parseArgs(process.argv.slice(2))
 
 // ---------------------------------------------------------------------------------
 // Inputs: good fixtures and bad inputs with the code each must give.
@@ -85,8 +80,21 @@ const BAD = path.join(ROOT, '__test__', 'fixtures', 'bad')
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'corepool-stress-'))
 process.on('exit', () => fs.rmSync(work, { recursive: true, force: true }))
 
-const GOOD = ['rocket.jpg', 'hubble_deep_field.jpg', 'coffee.png', 'horse.png', 'logo.png', 'no_time_for_that_tiny.gif', 'camera.png', 'retina.jpg']
-  .map((name) => ({ name, path: path.join(PHOTOS, name), bytes: fs.readFileSync(path.join(PHOTOS, name)), expect: null }))
+const GOOD = [
+  'rocket.jpg',
+  'hubble_deep_field.jpg',
+  'coffee.png',
+  'horse.png',
+  'logo.png',
+  'no_time_for_that_tiny.gif',
+  'camera.png',
+  'retina.jpg',
+].map((name) => ({
+  name,
+  path: path.join(PHOTOS, name),
+  bytes: fs.readFileSync(path.join(PHOTOS, name)),
+  expect: null,
+}))
 
 const coffee = fs.readFileSync(path.join(PHOTOS, 'coffee.png'))
 const generatedBad = {
@@ -106,7 +114,12 @@ for (const [name, [bytes, expect]] of Object.entries(generatedBad)) {
   fs.writeFileSync(p, bytes)
   BAD_INPUTS.push({ name, path: p, bytes, expect })
 }
-const MISSING = { name: 'missing.jpg', path: path.join(work, 'missing.jpg'), bytes: null, expect: 'ERR_INPUT_NOT_FOUND' }
+const MISSING = {
+  name: 'missing.jpg',
+  path: path.join(work, 'missing.jpg'),
+  bytes: null,
+  expect: 'ERR_INPUT_NOT_FOUND',
+}
 
 // ---------------------------------------------------------------------------------
 // Bookkeeping.
@@ -156,7 +169,8 @@ async function callProcessImage() {
   const format = pick([undefined, 'jpeg', 'png', 'webp'])
   try {
     const { data, info } = await processImage(input.bytes, { width: 48 + rand(32), format })
-    if (data.length !== info.size || data.length === 0) unexpected(`processImage ${input.name}: size ${data.length} vs info ${info.size}`)
+    if (data.length !== info.size || data.length === 0)
+      unexpected(`processImage ${input.name}: size ${data.length} vs info ${info.size}`)
     record(input, null, 'processImage')
   } catch (e) {
     if (typeof e?.code !== 'string') unexpected(`processImage ${input.name}: uncoded error ${e}`)
@@ -168,7 +182,13 @@ async function callProcessImage() {
  * metadata() reads the header only, so an input whose header is intact but whose body is
  * broken may succeed there: for those, success or the input's code are both accepted.
  */
-const HEADER_INTACT = new Set(['truncated.png', 'truncated.jpg', 'garbage-after-header.jpg', 'bomb-60000x60000.png', 'header-only.png'])
+const HEADER_INTACT = new Set([
+  'truncated.png',
+  'truncated.jpg',
+  'garbage-after-header.jpg',
+  'bomb-60000x60000.png',
+  'header-only.png',
+])
 
 async function callMetadata() {
   stats.calls.metadata++
@@ -199,7 +219,10 @@ async function callProcessImages(n, label = 'processImages') {
   const suffix = `-${++batchCounter}`
   let results
   try {
-    results = await processImages(unique.map((x) => x.path), { outputDir: outDir, suffix, width: 40 + rand(40), format: pick([undefined, 'webp', 'jpeg']) })
+    results = await processImages(
+      unique.map((x) => x.path),
+      { outputDir: outDir, suffix, width: 40 + rand(40), format: pick([undefined, 'webp', 'jpeg']) },
+    )
   } catch (e) {
     unexpected(`${label}: the batch rejected: ${e?.code} ${e?.message}`)
     return
@@ -233,7 +256,8 @@ async function settle() {
 async function prime() {
   const jobs = []
   for (const input of GOOD) {
-    for (const format of [undefined, 'jpeg', 'png', 'webp']) jobs.push(() => processImage(input.bytes, { width: 79, format }).catch(() => {}))
+    for (const format of [undefined, 'jpeg', 'png', 'webp'])
+      jobs.push(() => processImage(input.bytes, { width: 79, format }).catch(() => {}))
     jobs.push(() => metadata(input.path).catch(() => {}))
   }
   for (const input of BAD_INPUTS) jobs.push(() => processImage(input.bytes, { width: 64 }).catch(() => {}))
@@ -275,7 +299,9 @@ for (let i = 0; i < total; i++) {
   if ((i + 1) % 250 === 0) {
     samples.push([i + 1, rssMiB()])
     const m = process.memoryUsage()
-    process.stdout.write(`  ${i + 1}/${total} calls, RSS ${rssMiB().toFixed(1)} MiB (JS heap ${(m.heapTotal / 1048576).toFixed(1)}, external ${(m.external / 1048576).toFixed(1)} MiB)\n`)
+    process.stdout.write(
+      `  ${i + 1}/${total} calls, RSS ${rssMiB().toFixed(1)} MiB (JS heap ${(m.heapTotal / 1048576).toFixed(1)}, external ${(m.external / 1048576).toFixed(1)} MiB)\n`,
+    )
   }
 }
 await settle()
@@ -283,21 +309,23 @@ const rssAfterSequential = rssMiB()
 const sequentialSeconds = (performance.now() - started) / 1000
 
 const concurrentStarted = performance.now()
-await Promise.all(Array.from({ length: opts.batches }, () => callProcessImages(2 + rand(5), 'concurrent processImages')))
+await Promise.all(
+  Array.from({ length: opts.batches }, () => callProcessImages(2 + rand(5), 'concurrent processImages')),
+)
 const concurrentSeconds = (performance.now() - concurrentStarted) / 1000
 await settle()
 const rssEnd = rssMiB()
 const growth = ((rssEnd - rssBaseline) / rssBaseline) * 100
 const growthSince200 = ((rssEnd - rss200) / rss200) * 100
 const leftovers = fs.readdirSync(outDir)
-if (leftovers.length) unexpected(`output folder not clean: ${leftovers.slice(0, 5).join(', ')}${leftovers.length > 5 ? ', ...' : ''}`)
+if (leftovers.length)
+  unexpected(`output folder not clean: ${leftovers.slice(0, 5).join(', ')}${leftovers.length > 5 ? ', ...' : ''}`)
 
 // ---------------------------------------------------------------------------------
 // Report.
 // ---------------------------------------------------------------------------------
 
 const fmt = (n) => n.toFixed(1)
-const totalCalls = stats.calls.processImage + stats.calls.processImages + stats.calls.metadata
 const failures = Object.entries(stats.expectedFailures).sort()
 const pass = stats.unexpected.length === 0 && growth < opts.maxGrowth
 const md = `# corepool stress run
@@ -332,7 +360,14 @@ Expected failures (bad inputs only), by code:
 ${failures.map(([code, n]) => `| ${code} | ${n} |`).join('\n') || '| (none) | 0 |'}
 
 RSS during the sequential calls: ${samples.map(([n, r]) => `${n}: ${fmt(r)}`).join(', ')} (MiB).
-${stats.unexpected.length ? `\nUnexpected outcomes (first ${Math.min(50, stats.unexpected.length)}):\n\n${stats.unexpected.filter(Boolean).map((u) => `- ${u}`).join('\n')}\n` : ''}`
+${
+  stats.unexpected.length
+    ? `\nUnexpected outcomes (first ${Math.min(50, stats.unexpected.length)}):\n\n${stats.unexpected
+        .filter(Boolean)
+        .map((u) => `- ${u}`)
+        .join('\n')}\n`
+    : ''
+}`
 
 console.log('\n' + md)
 fs.mkdirSync(path.dirname(opts.out), { recursive: true })

@@ -14,6 +14,7 @@ const fs = require('node:fs')
 const path = require('node:path')
 const { Command, CommanderError } = require('commander')
 const cliProgress = require('cli-progress')
+const { globSync } = require('tinyglobby')
 const corepool = require('../index.js')
 const { version } = require('../package.json')
 
@@ -79,143 +80,17 @@ function abortOnSigint(controller) {
 }
 
 // ---------------------------------------------------------------------------
-// Globs: `*`, `?`, `[...]`, `{a,b}` within one path segment and `**` across
-// segments. No dependency; the shell usually expands them already, this is for
-// quoted patterns and for shells that do not (Windows cmd).
+// Globs (tinyglobby): `*`, `?`, `[...]`, `{a,b}` and `**`. The shell usually
+// expands them already; this is for quoted patterns and for shells that do not
+// (Windows cmd).
 // ---------------------------------------------------------------------------
 
 const MAGIC = /[*?[{]/
 
 const hasMagic = (pattern) => MAGIC.test(pattern)
 
-/** One path segment pattern as an anchored RegExp. */
-function segmentRegExp(segment) {
-  let re = ''
-  let inBraces = false
-  for (let i = 0; i < segment.length; i++) {
-    const c = segment[i]
-    if (c === '\\' && i + 1 < segment.length) {
-      re += escapeRegExp(segment[++i])
-    } else if (c === '*') {
-      re += '[^/]*'
-    } else if (c === '?') {
-      re += '[^/]'
-    } else if (c === '[') {
-      const close = segment.indexOf(']', i + 2)
-      if (close === -1) {
-        re += '\\['
-      } else {
-        let body = segment.slice(i + 1, close)
-        if (body[0] === '!' || body[0] === '^') body = '^' + body.slice(1)
-        re += '[' + body.replace(/\\/g, '\\\\') + ']'
-        i = close
-      }
-    } else if (c === '{' && !inBraces && segment.indexOf('}', i) !== -1) {
-      inBraces = true
-      re += '(?:'
-    } else if (c === '}' && inBraces) {
-      inBraces = false
-      re += ')'
-    } else if (c === ',' && inBraces) {
-      re += '|'
-    } else {
-      re += escapeRegExp(c)
-    }
-  }
-  // Like the shell, a wildcard does not match a leading dot.
-  const dotOk = segment.startsWith('.')
-  return new RegExp('^' + (dotOk ? '' : '(?!\\.)') + re + '$')
-}
-
-function escapeRegExp(s) {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
-}
-
-function readDir(dir) {
-  try {
-    return fs.readdirSync(dir, { withFileTypes: true })
-  } catch {
-    return []
-  }
-}
-
-function isDirEntry(dir, entry) {
-  if (entry.isDirectory()) return true
-  if (!entry.isSymbolicLink()) return false
-  try {
-    return fs.statSync(path.join(dir, entry.name)).isDirectory()
-  } catch {
-    return false
-  }
-}
-
-function isFileEntry(dir, entry) {
-  if (entry.isFile()) return true
-  if (!entry.isSymbolicLink()) return false
-  try {
-    return fs.statSync(path.join(dir, entry.name)).isFile()
-  } catch {
-    return false
-  }
-}
-
-/** Expands one pattern into the sorted list of files it matches. */
-function expandGlob(pattern) {
-  const normalized = pattern.split(path.sep).join('/')
-  const segments = normalized.split('/')
-  // The literal prefix (no wildcards) is where the walk starts.
-  let firstMagic = segments.findIndex(hasMagic)
-  const base = segments.slice(0, firstMagic).join('/') || (normalized.startsWith('/') ? '/' : '.')
-  const rest = segments.slice(firstMagic).filter((s) => s !== '')
-  const matchers = rest.map((s) => (s === '**' ? '**' : segmentRegExp(s)))
-  const found = new Set()
-
-  const walk = (dir, i, seen) => {
-    const matcher = matchers[i]
-    const last = i === matchers.length - 1
-    if (matcher === '**') {
-      if (last) {
-        // A trailing `**` matches every file below.
-        walkAll(dir, seen)
-        return
-      }
-      walk(dir, i + 1, seen)
-      for (const entry of readDir(dir)) {
-        if (entry.name.startsWith('.') || !isDirEntry(dir, entry)) continue
-        const sub = path.join(dir, entry.name)
-        const real = safeRealpath(sub)
-        if (seen.has(real)) continue // symlink loop
-        walk(sub, i, new Set(seen).add(real))
-      }
-      return
-    }
-    for (const entry of readDir(dir)) {
-      if (!matcher.test(entry.name)) continue
-      if (last) {
-        if (isFileEntry(dir, entry)) found.add(joinRel(dir, entry.name))
-      } else if (isDirEntry(dir, entry)) {
-        walk(path.join(dir, entry.name), i + 1, seen)
-      }
-    }
-  }
-  const walkAll = (dir, seen) => {
-    for (const entry of readDir(dir)) {
-      if (entry.name.startsWith('.')) continue
-      if (isFileEntry(dir, entry)) {
-        found.add(joinRel(dir, entry.name))
-      } else if (isDirEntry(dir, entry)) {
-        const sub = path.join(dir, entry.name)
-        const real = safeRealpath(sub)
-        if (!seen.has(real)) walkAll(sub, new Set(seen).add(real))
-      }
-    }
-  }
-  // Keep the user's spelling of the base: `photos/*.jpg` gives `photos/a.jpg`.
-  const joinRel = (dir, name) => (dir === '.' && base === '.' ? name : path.join(dir, name))
-
-  walk(base, 0, new Set([safeRealpath(base)]))
-  return [...found].sort()
-}
+/** `(`, `)` and a leading `!` are plain characters here, as in the shell, not picomatch groups or negation. */
+const escapeNonShellSyntax = (pattern) => pattern.replace(/\\.|[()]|^!/g, (m) => (m.length === 2 ? m : '\\' + m))
 
 function safeRealpath(p) {
   try {
@@ -223,6 +98,43 @@ function safeRealpath(p) {
   } catch {
     return p
   }
+}
+
+/** Expands one pattern into the sorted list of files it matches (no directories, no dot files). */
+function expandGlob(pattern) {
+  const normalized = pattern.split(path.sep).join('/')
+  const segments = normalized.split('/')
+  // The literal prefix (no wildcards) is where the walk starts, and is kept as the
+  // user spelled it: `photos/*.jpg` gives `photos/a.jpg`, an absolute pattern absolute paths.
+  const firstMagic = segments.findIndex(hasMagic)
+  const base = segments.slice(0, firstMagic).join('/') || (normalized.startsWith('/') ? '/' : '.')
+  const rest = segments
+    .slice(firstMagic)
+    .filter((s) => s !== '')
+    .join('/')
+  const matches = globSync(escapeNonShellSyntax(rest), { cwd: base, expandDirectories: false, extglob: false })
+
+  // A directory link back into one of its own ancestors would repeat the same files
+  // under longer and longer paths: a match reached through one is dropped.
+  const realpaths = new Map()
+  const realpath = (p) => {
+    if (!realpaths.has(p)) realpaths.set(p, safeRealpath(p))
+    return realpaths.get(p)
+  }
+  const throughLoop = (match) => {
+    const seen = new Set([realpath(base)])
+    let dir = base
+    for (const part of match.split('/').slice(0, -1)) {
+      dir = path.join(dir, part)
+      if (seen.has(realpath(dir))) return true
+      seen.add(realpath(dir))
+    }
+    return false
+  }
+  return matches
+    .filter((match) => !throughLoop(match))
+    .map((match) => path.join(base, match))
+    .sort()
 }
 
 /**
@@ -470,15 +382,24 @@ Exit codes: 0 ok, 1 some file failed, 2 bad usage or invalid option, 130 interru
       '--position <pos>',
       'crop/placement for cover and contain: centre, north, northeast, east, southeast, south, southwest, west, northwest, top, right, bottom, left, ... (default: centre)',
     )
-    .option('--background <colour>', "fill for contain and non-right-angle rotations: CSS colour, e.g. '#ffffff', 'rgba(0,0,0,0.5)', white (default: black)")
+    .option(
+      '--background <colour>',
+      "fill for contain and non-right-angle rotations: CSS colour, e.g. '#ffffff', 'rgba(0,0,0,0.5)', white (default: black)",
+    )
     .option('--without-enlargement', 'do not enlarge images smaller than width x height')
     .option('--without-reduction', 'do not shrink images larger than width x height')
-    .option('-r, --rotate <deg>', 'rotate clockwise by this many degrees (after the resize: --width/--height are the size before rotating)')
+    .option(
+      '-r, --rotate <deg>',
+      'rotate clockwise by this many degrees (after the resize: --width/--height are the size before rotating)',
+    )
     .option('--no-auto-orient', 'ignore the EXIF orientation tag')
     .option('--flip', 'mirror vertically (top to bottom)')
     .option('--flop', 'mirror horizontally (left to right)')
     .option('-g, --grayscale', 'convert to grayscale')
-    .option('-f, --format <fmt>', 'output format: jpeg, png, webp, avif, gif, tiff (default: same as input; PNG for BMP)')
+    .option(
+      '-f, --format <fmt>',
+      'output format: jpeg, png, webp, avif, gif, tiff (default: same as input; PNG for BMP)',
+    )
     .option('-q, --quality <n>', 'encoder quality 1-100 (default: 80 for jpeg, webp, avif)')
     .option('--lossless', 'lossless WebP/AVIF')
     .option('-o, --out <dir>', 'output directory, created if missing (default: next to each input)')
@@ -557,4 +478,4 @@ if (require.main === module) {
   main(process.argv)
 }
 
-module.exports = { main, expandGlob, segmentRegExp }
+module.exports = { main, expandGlob }

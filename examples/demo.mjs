@@ -22,7 +22,9 @@ async function demoImages() {
   const names = (await readdir(photos)).filter((f) => /\.(jpe?g|png|gif)$/i.test(f)).sort()
   const inputs = names.map((f) => path.join(photos, f))
   const options = { width: 800, height: 600, fit: 'contain', rotation: 90, grayscale: true, outputDir }
-  console.log(`processImages: ${inputs.length} sample images, ${JSON.stringify({ ...options, outputDir: 'examples/output' })}`)
+  console.log(
+    `processImages: ${inputs.length} sample images, ${JSON.stringify({ ...options, outputDir: 'examples/output' })}`,
+  )
   const started = performance.now()
   let progressCalls = 0
   const results = await corepool.processImages(inputs, options, { onProgress: () => progressCalls++ })
@@ -33,10 +35,14 @@ async function demoImages() {
     const status = r.success ? 'ok' : `${r.error.code}: ${r.error.message}`
     const dims = r.success ? `${r.width}x${r.height}` : '-'
     const outSize = r.success ? kb(r.processedSize) : '-'
-    console.log(`${pad(path.basename(r.originalPath), 28)}${pad(kb(inSize), 12)}${pad(outSize, 12)}${pad(dims, 11)}${pad(r.durationMs.toFixed(1), 8)}${status}`)
+    console.log(
+      `${pad(path.basename(r.originalPath), 28)}${pad(kb(inSize), 12)}${pad(outSize, 12)}${pad(dims, 11)}${pad(r.durationMs.toFixed(1), 8)}${status}`,
+    )
   }
   const ok = results.filter((r) => r.success).length
-  console.log(`${ok}/${results.length} written to examples/output/ in ${wall.toFixed(0)} ms on ${corepool.getConcurrency()} threads (${progressCalls} progress events)\n`)
+  console.log(
+    `${ok}/${results.length} written to examples/output/ in ${wall.toFixed(0)} ms on ${corepool.getConcurrency()} threads (${progressCalls} progress events)\n`,
+  )
   return ok === results.length
 }
 
@@ -45,7 +51,9 @@ async function demoPrimes() {
     const started = performance.now()
     const primes = await corepool.calculatePrimes(max)
     const ms = performance.now() - started
-    console.log(`calculatePrimes(${max.toExponential()}): ${primes.length} primes, largest ${primes[primes.length - 1]}, ${ms.toFixed(0)} ms`)
+    console.log(
+      `calculatePrimes(${max.toExponential()}): ${primes.length} primes, largest ${primes[primes.length - 1]}, ${ms.toFixed(0)} ms`,
+    )
   }
   const started = performance.now()
   const count = await corepool.countPrimes(1e10)

@@ -11,50 +11,29 @@
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { UsageError, parseCommandLine, positiveInt, positiveNumber } from '../benchmark/lib/args.mjs'
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
 
-function usage(message) {
-  if (message) console.error(`fuzz/run.mjs: ${message}`)
-  console.error('Usage: node fuzz/run.mjs [--minutes 10] [--seed N] [--threads N] [--strict]')
-  process.exit(2)
-}
-
-const args = { minutes: 10, seed: undefined, threads: undefined, strict: false }
-const argv = process.argv.slice(2)
-for (let i = 0; i < argv.length; i++) {
-  const [flag, inline] = argv[i].split('=', 2)
-  const value = () => inline ?? argv[++i]
-  switch (flag) {
-    case '--minutes': {
-      const m = Number(value())
-      if (!(m > 0) || !Number.isFinite(m)) usage('--minutes expects a positive number')
-      args.minutes = m
-      break
+const args = parseCommandLine({
+  usage: 'Usage: node fuzz/run.mjs [--minutes 10] [--seed N] [--threads N] [--strict]\n',
+  options: {
+    minutes: { type: 'string', default: '10' },
+    seed: { type: 'string' },
+    threads: { type: 'string' },
+    strict: { type: 'boolean', default: false },
+  },
+  check: (v) => {
+    if (v.seed !== undefined && !/^\d+$/.test(v.seed))
+      throw new UsageError(`--seed expects a non-negative integer, got "${v.seed}"`)
+    return {
+      minutes: positiveNumber('minutes', v.minutes),
+      seed: v.seed,
+      threads: v.threads === undefined ? undefined : String(positiveInt('threads', v.threads)),
+      strict: v.strict,
     }
-    case '--seed': {
-      const v = value()
-      if (!/^\d+$/.test(v ?? '')) usage('--seed expects a non-negative integer')
-      args.seed = v
-      break
-    }
-    case '--threads': {
-      const t = Number(value())
-      if (!Number.isInteger(t) || t < 1) usage('--threads expects a positive integer')
-      args.threads = String(t)
-      break
-    }
-    case '--strict':
-      args.strict = true
-      break
-    case '--help':
-    case '-h':
-      usage()
-      break
-    default:
-      usage(`unknown option ${argv[i]}`)
-  }
-}
+  },
+})
 
 const seconds = Math.max(1, Math.round(args.minutes * 60))
 const env = { ...process.env, COREPOOL_FUZZ_SECONDS: String(seconds) }
@@ -79,7 +58,8 @@ function watch(stream, out) {
     partial = lines.pop()
     for (const line of lines) {
       tail = (tail + line + '\n').slice(-4000)
-      if (/^fuzz (summary|found)|^fuzz: (slowest|the peak|CRASH|HARD_CAP)|COREPOOL_FUZZ_REPLAY=/.test(line.trim())) interesting.push(line.trim())
+      if (/^fuzz (summary|found)|^fuzz: (slowest|the peak|CRASH|HARD_CAP)|COREPOOL_FUZZ_REPLAY=/.test(line.trim()))
+        interesting.push(line.trim())
     }
   })
 }
@@ -96,6 +76,8 @@ child.on('close', (code, signal) => {
   console.log('\n==== fuzz/run.mjs summary ====')
   if (interesting.length) for (const line of interesting) console.log(line)
   else console.log('(no fuzz summary line: the build or the run failed; see the output above)')
-  console.log(`wall time ${minutes} min (build included); cargo ${signal ? `killed by ${signal}` : `exited with ${code}`}`)
+  console.log(
+    `wall time ${minutes} min (build included); cargo ${signal ? `killed by ${signal}` : `exited with ${code}`}`,
+  )
   process.exitCode = code ?? 1
 })

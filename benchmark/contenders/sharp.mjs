@@ -1,30 +1,33 @@
 // Contender: sharp as its docs recommend for a batch: Promise.all over one
 // pipeline per file, with sharp's default concurrency (libuv threadpool + libvips threads).
-import fs from 'node:fs/promises';
-import { sharpPipeline, outputPathFor } from '../lib/pipelines.mjs';
+import fs from 'node:fs/promises'
+import { sharpPipeline, outputPathFor } from '../lib/pipelines.mjs'
 
-let sharp;
+let sharp
 
-export const id = 'sharp';
-export const label = 'sharp (Promise.all)';
+export const id = 'sharp'
+export const label = 'sharp (Promise.all)'
 
 export async function load() {
-  sharp = (await import('sharp')).default;
-  return { ok: true, info: { version: sharp.versions.sharp, vips: sharp.versions.vips, concurrency: sharp.concurrency() } };
+  sharp = (await import('sharp')).default
+  return {
+    ok: true,
+    info: { version: sharp.versions.sharp, vips: sharp.versions.vips, concurrency: sharp.concurrency() },
+  }
 }
 
 /** Process one file; never throws, reports per-file errors instead. */
 async function one(input, o, outDir) {
-  const output = outputPathFor(input, outDir, o.format);
+  const output = outputPathFor(input, outDir, o.format)
   try {
-    const info = await sharpPipeline(sharp, input, o).toFile(output);
-    return { input, output, ok: true, bytes: info.size, width: info.width, height: info.height };
+    const info = await sharpPipeline(sharp, input, o).toFile(output)
+    return { input, output, ok: true, bytes: info.size, width: info.width, height: info.height }
   } catch (err) {
-    return { input, output, ok: false, error: String(err?.message ?? err) };
+    return { input, output, ok: false, error: String(err?.message ?? err) }
   }
 }
 
 export async function run(inputs, options, outDir) {
-  await fs.mkdir(outDir, { recursive: true });
-  return Promise.all(inputs.map((input) => one(input, options, outDir)));
+  await fs.mkdir(outDir, { recursive: true })
+  return Promise.all(inputs.map((input) => one(input, options, outDir)))
 }

@@ -1,64 +1,64 @@
-// Command-line options of benchmark/images.mjs.
-import { CONTENDER_IDS } from '../contenders/index.mjs';
-import { WORKLOADS } from './workloads.mjs';
-
-export const USAGE = `Usage: node benchmark/images.mjs [options]
-
-  --batch N          images per batch, at least every corpus file once (default 24)
-  --rounds N         timed rounds per contender and workload; medians are reported (default 3)
-  --workload LIST    comma-separated workloads among ${Object.keys(WORKLOADS).join(',')} (default all)
-  --contenders LIST  comma-separated among ${CONTENDER_IDS.join(',')} (default all)
-  --timeout S        per-child timeout in seconds (default 180)
-  --napi-resize M    @napi-rs/image resize: fast (SIMD fastResize, default) or slow (resize)
-  --no-warmup        do not process one untimed image before each timed batch
-  --keep             keep the temporary output folders (path is printed)
-  --strict           exit non-zero when the quality gate fails or a contender fails images
-  --help             this text
-`;
-
-const DEFAULTS = {
-  batch: 24, rounds: 3, workloads: Object.keys(WORKLOADS), contenders: CONTENDER_IDS,
-  timeoutS: 180, napiResize: 'fast', warmup: true, keep: false, strict: false, help: false,
-};
+// The command-line parser of every benchmark script and of fuzz/run.mjs: node:util
+// parseArgs (strict, no positional arguments), `--help`/`-h`, and one way to report a
+// mistake: `error: <one line>`, a blank line and the usage on stderr, exit status 2.
+import { parseArgs } from 'node:util'
 
 /** A command-line mistake: reported as one line plus usage, without a stack trace. */
 export class UsageError extends Error {}
 
+/**
+ * Parses `argv` against `options` (in node:util parseArgs' format; `--help`/`-h` is
+ * added) and returns `check(values)`, which turns the raw values into the script's
+ * options and throws UsageError for a bad one. `--help` prints `usage` on stdout and
+ * exits 0; a mistake exits 2 as described above.
+ */
+export function parseCommandLine({ usage, options, check = (values) => values, argv = process.argv.slice(2) }) {
+  let values
+  try {
+    ;({ values } = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }))
+    if (!values.help) return check(values)
+  } catch (err) {
+    if (!(err instanceof UsageError) && !String(err?.code).startsWith('ERR_PARSE_ARGS_')) throw err
+    process.stderr.write(`error: ${err.message}\n\n${usage}`)
+    process.exit(2)
+  }
+  process.stdout.write(usage)
+  process.exit(0)
+}
+
 /** A positive integer option value, or a clear error. */
-function positiveInt(name, value) {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} expects a positive integer, got "${value}"`);
-  return n;
+export function positiveInt(name, value) {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} expects a positive integer, got "${value}"`)
+  return n
+}
+
+/** A non-negative integer option value, or a clear error. */
+export function nonNegativeInt(name, value) {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} expects a non-negative integer, got "${value}"`)
+  return n
+}
+
+/** A positive finite number option value, or a clear error. */
+export function positiveNumber(name, value) {
+  const n = Number(value)
+  if (!(n > 0) || !Number.isFinite(n)) throw new UsageError(`--${name} expects a positive number, got "${value}"`)
+  return n
 }
 
 /** Comma-separated list restricted to `allowed`. */
-function list(name, value, allowed) {
-  const items = String(value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  const bad = items.filter((s) => !allowed.includes(s));
-  if (!items.length || bad.length) throw new UsageError(`--${name} expects a comma-separated list of ${allowed.join(', ')}, got "${value}"`);
-  return items;
-}
-
-/** Parse argv (without node and script); supports `--opt value` and `--opt=value`. */
-export function parseArgs(argv) {
-  const opts = { ...DEFAULTS };
-  const args = argv.flatMap((a) => (a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a]));
-  for (let i = 0; i < args.length; i++) {
-    const flag = args[i];
-    const value = () => args[++i];
-    switch (flag) {
-      case '--batch': opts.batch = positiveInt('batch', value()); break;
-      case '--rounds': opts.rounds = positiveInt('rounds', value()); break;
-      case '--workload': case '--workloads': opts.workloads = list('workload', value(), Object.keys(WORKLOADS)); break;
-      case '--contenders': opts.contenders = list('contenders', value(), CONTENDER_IDS); break;
-      case '--timeout': opts.timeoutS = positiveInt('timeout', value()); break;
-      case '--napi-resize': opts.napiResize = list('napi-resize', value(), ['fast', 'slow'])[0]; break;
-      case '--no-warmup': opts.warmup = false; break;
-      case '--keep': opts.keep = true; break;
-      case '--strict': opts.strict = true; break;
-      case '--help': case '-h': opts.help = true; break;
-      default: throw new UsageError(`unknown option "${flag}"`);
-    }
-  }
-  return opts;
+export function list(name, value, allowed) {
+  const items = String(value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+  const bad = items.filter((s) => !allowed.includes(s))
+  if (!items.length || bad.length)
+    throw new UsageError(`--${name} expects a comma-separated list of ${allowed.join(', ')}, got "${value}"`)
+  return items
 }

@@ -1,59 +1,69 @@
 // Markdown report from the aggregated benchmark summary built by images.mjs.
 
-const MiB = 1024 * 1024;
+const MiB = 1024 * 1024
 
 /** Fixed decimals, or an em dash for missing values. */
 function num(v, digits = 2) {
-  return typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '—';
+  return typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '—'
 }
 
 /** Percentage of a 0..1 fraction, or an em dash. */
 function pct(v) {
-  return typeof v === 'number' && Number.isFinite(v) ? `${(v * 100).toFixed(0)}%` : '—';
+  return typeof v === 'number' && Number.isFinite(v) ? `${(v * 100).toFixed(0)}%` : '—'
 }
 
 /** "1.23x" ratio or an explanation of why there is none. */
 function ratio(v) {
-  return typeof v === 'number' && Number.isFinite(v) ? `${v.toFixed(2)}x` : 'n/a';
+  return typeof v === 'number' && Number.isFinite(v) ? `${v.toFixed(2)}x` : 'n/a'
 }
 
 /** Quality columns of one contender (sharp is the reference itself). */
 function qualityCells(id, q, gate) {
-  if (id === 'sharp') return ['reference', 'reference'];
-  if (!q) return ['—', '—'];
-  const gateRef = id === 'corepool' && gate?.quality && gate.reference !== 'sharp' ? gate : null;
-  const dims = q.dimsMismatches.length ? `no (${q.dimsMismatches.length}/${q.compared})` : q.missing.length ? `missing ${q.missing.length}` : 'yes';
-  const resampled = q.resampled ? ` (${num(q.minResampledSsim, 4)}* resampled)` : '';
-  const vsGateRef = gateRef ? ` (vs ${gateRef.reference}: ${num(gateRef.quality.minSsim, 4)})` : '';
-  return [`${num(q.minSsim, 4)}${resampled}${vsGateRef}`, dims];
+  if (id === 'sharp') return ['reference', 'reference']
+  if (!q) return ['—', '—']
+  const gateRef = id === 'corepool' && gate?.quality && gate.reference !== 'sharp' ? gate : null
+  const dims = q.dimsMismatches.length
+    ? `no (${q.dimsMismatches.length}/${q.compared})`
+    : q.missing.length
+      ? `missing ${q.missing.length}`
+      : 'yes'
+  const resampled = q.resampled ? ` (${num(q.minResampledSsim, 4)}* resampled)` : ''
+  const vsGateRef = gateRef ? ` (vs ${gateRef.reference}: ${num(gateRef.quality.minSsim, 4)})` : ''
+  return [`${num(q.minSsim, 4)}${resampled}${vsGateRef}`, dims]
 }
 
 /** One table row per contender of a workload. */
 function contenderRow(w, c, labels) {
-  const r = w.contenders[c];
+  const r = w.contenders[c]
   if (r.status === 'skipped' || r.status === 'error') {
-    return `| ${labels[c]} | ${r.status}: ${(r.reason ?? '').split('\n')[0].replace(/\|/g, '/')} | | | | | | | | |`;
+    return `| ${labels[c]} | ${r.status}: ${(r.reason ?? '').split('\n')[0].replace(/\|/g, '/')} | | | | | | | | |`
   }
-  const failed = r.failed ? ` (${r.failed} failed)` : '';
-  return `| ${labels[c]} | ${num(r.wallMs / 1000)} | ${num(r.imagesPerSec, 1)}${failed} | ${ratio(r.vsSharp)} | ${num(r.maxRssBytes / MiB, 0)} `
-    + `| ${num(r.cpuUtil * 100, 0)}% | ${pct(r.otherLoad)} | ${num(r.meanBytes / 1024, 1)} | ${qualityCells(c, w.quality[c], w.gate).join(' | ')} |`;
+  const failed = r.failed ? ` (${r.failed} failed)` : ''
+  return (
+    `| ${labels[c]} | ${num(r.wallMs / 1000)} | ${num(r.imagesPerSec, 1)}${failed} | ${ratio(r.vsSharp)} | ${num(r.maxRssBytes / MiB, 0)} ` +
+    `| ${num(r.cpuUtil * 100, 0)}% | ${pct(r.otherLoad)} | ${num(r.meanBytes / 1024, 1)} | ${qualityCells(c, w.quality[c], w.gate).join(' | ')} |`
+  )
 }
 
 /** Text of the quality gate for a workload. */
 function gateLine(w) {
-  if (!w.gate) return '- Quality gate (corepool vs sharp): not run (corepool skipped)';
-  const verdict = w.gate.pass ? '**PASS**' : `**FAIL**: ${w.gate.reasons.join('; ')}`;
-  const q = w.gate.quality;
-  return `- Quality gate (corepool vs ${w.gate.reference}: same dimensions, SSIM >= ${w.gate.threshold}): ${verdict}`
-    + (q?.minSsim != null ? ` (min SSIM ${num(q.minSsim, 4)} on ${q.worstSource.split('/').pop()}, mean ${num(q.meanSsim, 4)})` : '');
+  if (!w.gate) return '- Quality gate (corepool vs sharp): not run (corepool skipped)'
+  const verdict = w.gate.pass ? '**PASS**' : `**FAIL**: ${w.gate.reasons.join('; ')}`
+  const q = w.gate.quality
+  return (
+    `- Quality gate (corepool vs ${w.gate.reference}: same dimensions, SSIM >= ${w.gate.threshold}): ${verdict}` +
+    (q?.minSsim != null
+      ? ` (min SSIM ${num(q.minSsim, 4)} on ${q.worstSource.split('/').pop()}, mean ${num(q.meanSsim, 4)})`
+      : '')
+  )
 }
 
 /** Section for one workload: table, ratios, gate, notes. */
 function workloadSection(w, contenders, labels) {
-  const head = [`### ${w.id}: ${w.title}`, ''];
-  if (w.skipped) return [...head, `Skipped: ${w.skipped}`, ''];
-  const cp = w.contenders.corepool;
-  const cpMissing = !cp || cp.status !== 'ok' ? ` (corepool ${cp ? cp.status : 'not selected'})` : '';
+  const head = [`### ${w.id}: ${w.title}`, '']
+  if (w.skipped) return [...head, `Skipped: ${w.skipped}`, '']
+  const cp = w.contenders.corepool
+  const cpMissing = !cp || cp.status !== 'ok' ? ` (corepool ${cp ? cp.status : 'not selected'})` : ''
   return [
     ...head,
     `Batch: ${w.batchSize} images (${w.distinct} distinct files), ${w.rounds} rounds, medians.`,
@@ -64,56 +74,73 @@ function workloadSection(w, contenders, labels) {
     '',
     `- corepool ÷ sharp throughput: ${ratio(w.ratios.corepoolVsSharp)}${cpMissing}`,
     `- corepool ÷ worker_threads throughput: ${ratio(w.ratios.corepoolVsWorkerPool)}${cpMissing}`,
-    ...(w.contenders['sharp-2pass'] ? [`- corepool ÷ sharp 2-pass throughput: ${ratio(w.ratios.corepoolVsSharp2pass)}${cpMissing} (sharp's single chain must rotate the full-size image before resizing; 2-pass resizes first)`] : []),
+    ...(w.contenders['sharp-2pass']
+      ? [
+          `- corepool ÷ sharp 2-pass throughput: ${ratio(w.ratios.corepoolVsSharp2pass)}${cpMissing} (sharp's single chain must rotate the full-size image before resizing; 2-pass resizes first)`,
+        ]
+      : []),
     gateLine(w),
     ...w.notes.map((n) => `- Note: ${n}`),
-    ...(Object.values(w.quality).some((q) => q.resampled) ? ['- \\* some outputs were 1-2 px off sharp\'s size; their SSIM (marked *) was computed after resampling them to sharp\'s size, which itself costs SSIM: informational only.'] : []),
+    ...(Object.values(w.quality).some((q) => q.resampled)
+      ? [
+          "- \\* some outputs were 1-2 px off sharp's size; their SSIM (marked *) was computed after resampling them to sharp's size, which itself costs SSIM: informational only.",
+        ]
+      : []),
     '',
-  ];
+  ]
 }
 
 /** Cross-workload summary table. */
 function summaryTable(summary, contenders, labels) {
-  const rows = summary.workloads.filter((w) => !w.skipped).map((w) => {
-    const ips = contenders.map((c) => {
-      const r = w.contenders[c];
-      if (!r) return '—'; // not applicable to this workload
-      return r.imagesPerSec ? num(r.imagesPerSec, 1) : 'n/a';
-    });
-    const gate = w.gate ? (w.gate.pass ? 'PASS' : 'FAIL') : 'not run';
-    return `| ${w.id} | ${ips.join(' | ')} | ${ratio(w.ratios.corepoolVsSharp)} | ${ratio(w.ratios.corepoolVsWorkerPool)} | ${gate} |`;
-  });
+  const rows = summary.workloads
+    .filter((w) => !w.skipped)
+    .map((w) => {
+      const ips = contenders.map((c) => {
+        const r = w.contenders[c]
+        if (!r) return '—' // not applicable to this workload
+        return r.imagesPerSec ? num(r.imagesPerSec, 1) : 'n/a'
+      })
+      const gate = w.gate ? (w.gate.pass ? 'PASS' : 'FAIL') : 'not run'
+      return `| ${w.id} | ${ips.join(' | ')} | ${ratio(w.ratios.corepoolVsSharp)} | ${ratio(w.ratios.corepoolVsWorkerPool)} | ${gate} |`
+    })
   return [
-    '| Workload | ' + contenders.map((c) => `${labels[c]} img/s`).join(' | ') + ' | corepool ÷ sharp | corepool ÷ worker_threads | Quality gate |',
+    '| Workload | ' +
+      contenders.map((c) => `${labels[c]} img/s`).join(' | ') +
+      ' | corepool ÷ sharp | corepool ÷ worker_threads | Quality gate |',
     '|---|' + contenders.map(() => '---:|').join('') + '---:|---:|---|',
     ...rows,
-  ];
+  ]
 }
 
 /** A visible warning when other processes loaded the machine during the run. */
 function contentionWarning(m) {
-  if (!(m.otherLoadMedian > 0.1)) return [];
-  return ['', `**Warning: other processes used a median ${pct(m.otherLoadMedian)} of the machine during the timed runs`
-    + ` (${pct(m.backgroundLoadBefore)} just before the run): absolute numbers are contended and noisy; compare ratios within a round.**`];
+  if (!(m.otherLoadMedian > 0.1)) return []
+  return [
+    '',
+    `**Warning: other processes used a median ${pct(m.otherLoadMedian)} of the machine during the timed runs` +
+      ` (${pct(m.backgroundLoadBefore)} just before the run): absolute numbers are contended and noisy; compare ratios within a round.**`,
+  ]
 }
 
 /** The whole Markdown document. */
 export function markdownReport(summary, labels) {
-  const m = summary.meta;
-  const contenders = m.contenders;
+  const m = summary.meta
+  const contenders = m.contenders
   return [
     '# Image batch benchmark: corepool vs sharp vs worker_threads vs @napi-rs/image',
     '',
     `Generated by \`node benchmark/images.mjs\` on ${m.date}.`,
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB RAM, ${m.platform}, Node ${m.node}.`,
-    `Versions: ${Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+    `Versions: ${Object.entries(m.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}.`,
     `Settings: batch size ${m.batch} (at least every distinct input once), ${m.rounds} rounds (contender order rotates each round), warm-up ${m.warmup ? 'on (1 untimed image per child)' : 'off'}, each run in its own child process; @napi-rs/image resize: ${m.napiResize}.`,
     `Corpus: ${m.corpus.description}`,
     '',
     'Images/s = batch size ÷ median wall time. CPU util = (user + system CPU time) ÷ (wall × cores) over the timed batch.',
-    'Peak RSS = the highest `process.resourceUsage().maxRSS` of the contender\'s child processes (includes Node itself, ~40-50 MiB).',
+    "Peak RSS = the highest `process.resourceUsage().maxRSS` of the contender's child processes (includes Node itself, ~40-50 MiB).",
     'Other procs CPU = share of the machine used by other processes during the timed batch (from /proc/stat): contention, not the contender.',
-    'vs sharp = images/s ÷ sharp\'s images/s (same workload). SSIM: 11x11 Gaussian window on luma against sharp\'s output of the same input, minimum over distinct inputs of the same size.',
+    "vs sharp = images/s ÷ sharp's images/s (same workload). SSIM: 11x11 Gaussian window on luma against sharp's output of the same input, minimum over distinct inputs of the same size.",
     ...contentionWarning(m),
     '',
     '## Summary',
@@ -123,5 +150,5 @@ export function markdownReport(summary, labels) {
     '## Workloads',
     '',
     ...summary.workloads.flatMap((w) => workloadSection(w, contenders, labels)),
-  ].join('\n');
+  ].join('\n')
 }

@@ -11,8 +11,14 @@ export const WORKLOADS = {
     title: "users' case: 800x600 contain, rotate 90, grayscale, JPEG q80",
     inputs: 'all',
     options: {
-      width: 800, height: 600, fit: 'contain', background: '#000000',
-      rotation: 90, grayscale: true, format: 'jpeg', quality: 80,
+      width: 800,
+      height: 600,
+      fit: 'contain',
+      background: '#000000',
+      rotation: 90,
+      grayscale: true,
+      format: 'jpeg',
+      quality: 80,
     },
   },
   b: {
@@ -36,18 +42,18 @@ export const WORKLOADS = {
     inputs: 'jpeg',
     options: { width: 1920, fit: 'inside', format: 'jpeg', quality: 85 },
   },
-};
+}
 
 /** File extension written for an output format. */
 export function extensionFor(format) {
-  return format === 'jpeg' ? 'jpg' : format;
+  return format === 'jpeg' ? 'jpg' : format
 }
 
 /** Parse "a,c" into workload objects, rejecting unknown ids. */
 export function selectWorkloads(list) {
   return list.map((id) => {
-    const w = WORKLOADS[id.trim()];
-    if (!w) throw new Error(`unknown workload "${id}" (allowed: ${Object.keys(WORKLOADS).join(', ')})`);
-    return w;
-  });
+    const w = WORKLOADS[id.trim()]
+    if (!w) throw new Error(`unknown workload "${id}" (allowed: ${Object.keys(WORKLOADS).join(', ')})`)
+    return w
+  })
 }

@@ -95,7 +95,9 @@ export function createApp() {
   app.use((err, req, res, next) => {
     const status = Number.isInteger(err.status) && err.status >= 400 && err.status < 600 ? err.status : 500
     if (status === 500) console.error(err)
-    res.status(status).json({ error: err.type ?? 'ERR_INTERNAL', message: status === 500 ? 'internal error' : err.message })
+    res
+      .status(status)
+      .json({ error: err.type ?? 'ERR_INTERNAL', message: status === 500 ? 'internal error' : err.message })
   })
 
   return app
@@ -106,7 +108,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const port = Number(process.env.PORT ?? 3000)
   const server = createApp().listen(port, (err) => {
     if (err) throw err
-    console.log(`corepool example listening on http://localhost:${server.address().port} (${corepool.getConcurrency()} threads)`)
+    console.log(
+      `corepool example listening on http://localhost:${server.address().port} (${corepool.getConcurrency()} threads)`,
+    )
   })
   const stop = () => server.close(() => process.exit(0))
   process.once('SIGINT', stop)
