@@ -165,29 +165,39 @@ function expandInputs(args) {
 // resize
 // ---------------------------------------------------------------------------
 
+/** commander's attribute name for a long flag: `without-enlargement` → `withoutEnlargement`. */
+const camel = (flag) => flag.replace(/-([a-z])/g, (_, c) => c.toUpperCase())
+
+/**
+ * The resize flags, one per option of corepool's option table (the table the
+ * validation uses), so that the flags, their help and the API cannot drift apart.
+ * A boolean option that defaults to true becomes `--no-<flag>`.
+ */
+function optionFlags() {
+  return corepool.optionTable().map((o) => {
+    const short = o.cliShort ? `-${o.cliShort}, ` : ''
+    const negated = o.kind === 'boolean' && o.default === 'true'
+    const long = negated ? `--no-${o.cliFlag}` : `--${o.cliFlag}`
+    const value = o.kind === 'boolean' ? '' : ` <${o.kind === 'choice' ? o.cliFlag : 'value'}>`
+    const choices = o.kind === 'choice' ? ` One of: ${o.choices.join(', ')}.` : ''
+    const shown = o.kind === 'boolean' && !negated ? '' : ` (default: ${negated ? 'on' : o.default})`
+    return { option: o, flags: `${short}${long}${value}`, help: `${o.doc}${choices}${shown}`, key: camel(o.cliFlag) }
+  })
+}
+
 /** Builds the corepool options from the parsed command-line options. */
 function resizeOptions(opts) {
   const o = {}
-  if (opts.width !== undefined) o.width = numberish(opts.width)
-  if (opts.height !== undefined) o.height = numberish(opts.height)
-  if (opts.fit !== undefined) o.fit = opts.fit
-  if (opts.position !== undefined) o.position = opts.position
-  if (opts.background !== undefined) o.background = opts.background
-  if (opts.withoutEnlargement) o.withoutEnlargement = true
-  if (opts.withoutReduction) o.withoutReduction = true
-  if (opts.rotate !== undefined) o.rotation = numberish(opts.rotate)
-  if (opts.autoOrient === false) o.autoOrient = false
-  if (opts.flip) o.flip = true
-  if (opts.flop) o.flop = true
-  if (opts.grayscale) o.grayscale = true
-  if (opts.format !== undefined) o.format = opts.format
-  if (opts.quality !== undefined) o.quality = numberish(opts.quality)
-  if (opts.lossless) o.lossless = true
-  if (opts.out !== undefined) o.outputDir = opts.out
-  if (opts.prefix !== undefined) o.prefix = opts.prefix
-  if (opts.suffix !== undefined) o.suffix = opts.suffix
-  if (opts.overwrite) o.overwrite = true
-  if (opts.concurrency !== undefined) o.concurrency = numberish(opts.concurrency)
+  for (const { option, key } of optionFlags()) {
+    const value = opts[key]
+    if (value === undefined) continue
+    if (option.kind === 'boolean') {
+      // Switches only ever set the non-default value.
+      if (value !== (option.default === 'true')) o[option.name] = value
+    } else {
+      o[option.name] = option.kind === 'number' ? numberish(value) : value
+    }
+  }
   return o
 }
 
@@ -368,45 +378,15 @@ Examples:
 Exit codes: 0 ok, 1 some file failed, 2 bad usage or invalid option, 130 interrupted.`,
     )
 
-  program
+  const resize = program
     .command('resize')
     .description(
       'Resize, rotate and convert images on every core (sharp-compatible resize semantics). ' +
         'Outputs go to --out (created if missing), or next to each input, named <prefix><name><suffix>.<ext>.',
     )
     .argument('<files...>', "input files or glob patterns (quote them: 'photos/**/*.jpg'; * ? [ab] {jpg,png} **)")
-    .option('-w, --width <px>', 'output width in pixels (1-65535)')
-    .option('-H, --height <px>', 'output height in pixels (1-65535)')
-    .option('--fit <fit>', 'how the image fits width x height: cover, contain, fill, inside, outside (default: cover)')
-    .option(
-      '--position <pos>',
-      'crop/placement for cover and contain: centre, north, northeast, east, southeast, south, southwest, west, northwest, top, right, bottom, left, ... (default: centre)',
-    )
-    .option(
-      '--background <colour>',
-      "fill for contain and non-right-angle rotations: CSS colour, e.g. '#ffffff', 'rgba(0,0,0,0.5)', white (default: black)",
-    )
-    .option('--without-enlargement', 'do not enlarge images smaller than width x height')
-    .option('--without-reduction', 'do not shrink images larger than width x height')
-    .option(
-      '-r, --rotate <deg>',
-      'rotate clockwise by this many degrees (after the resize: --width/--height are the size before rotating)',
-    )
-    .option('--no-auto-orient', 'ignore the EXIF orientation tag')
-    .option('--flip', 'mirror vertically (top to bottom)')
-    .option('--flop', 'mirror horizontally (left to right)')
-    .option('-g, --grayscale', 'convert to grayscale')
-    .option(
-      '-f, --format <fmt>',
-      'output format: jpeg, png, webp, avif, gif, tiff (default: same as input; PNG for BMP)',
-    )
-    .option('-q, --quality <n>', 'encoder quality 1-100 (default: 80 for jpeg, webp, avif)')
-    .option('--lossless', 'lossless WebP/AVIF')
-    .option('-o, --out <dir>', 'output directory, created if missing (default: next to each input)')
-    .option('--prefix <p>', "output file-name prefix (default: 'processed_')")
-    .option('--suffix <s>', "output file-name suffix, before the extension (default: '')")
-    .option('--overwrite', 'replace existing output files (default: fail those files with ERR_OUTPUT_EXISTS)')
-    .option('-c, --concurrency <n>', 'most images in flight at once (default: one per thread)')
+  for (const { flags, help } of optionFlags()) resize.option(flags, help)
+  resize
     .option('--threads <n>', 'size of the thread pool (default: number of cores, or $COREPOOL_THREADS)')
     .option('--no-progress', 'no progress bar (it is only shown when stderr is a terminal)')
     .option('--json', 'print the results as JSON instead of a table')

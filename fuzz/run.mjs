@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// Long fuzzing pass of the image pipeline (tests/fuzz.rs) for a given time.
+// Long fuzzing pass of the image pipeline (crates/core/tests/fuzz.rs) for a given time.
 //
-//   node fuzz/run.mjs [--minutes 10] [--seed N] [--threads N] [--strict]
+//   node fuzz/run.mjs [--minutes 10] [--seed N] [--threads N]
 //
-// Runs `cargo test --release --test fuzz -- --nocapture --exact fuzz_pipeline` with
-// COREPOOL_FUZZ_SECONDS = minutes x 60 (plus COREPOOL_FUZZ_SEED / _THREADS / _STRICT when
+// Runs `cargo test --release -p corepool-core --test fuzz -- --nocapture --exact fuzz_pipeline` with
+// COREPOOL_FUZZ_SECONDS = minutes x 60 (plus COREPOOL_FUZZ_SEED / _THREADS when
 // given), streams its output, and ends with the fuzzer's summary. The build (release,
 // LTO) is not counted in the minutes. Exit status: cargo's (0 when no bug was found).
 
@@ -16,12 +16,11 @@ import { UsageError, parseCommandLine, positiveInt, positiveNumber } from '../be
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
 
 const args = parseCommandLine({
-  usage: 'Usage: node fuzz/run.mjs [--minutes 10] [--seed N] [--threads N] [--strict]\n',
+  usage: 'Usage: node fuzz/run.mjs [--minutes 10] [--seed N] [--threads N]\n',
   options: {
     minutes: { type: 'string', default: '10' },
     seed: { type: 'string' },
     threads: { type: 'string' },
-    strict: { type: 'boolean', default: false },
   },
   check: (v) => {
     if (v.seed !== undefined && !/^\d+$/.test(v.seed))
@@ -30,7 +29,6 @@ const args = parseCommandLine({
       minutes: positiveNumber('minutes', v.minutes),
       seed: v.seed,
       threads: v.threads === undefined ? undefined : String(positiveInt('threads', v.threads)),
-      strict: v.strict,
     }
   },
 })
@@ -39,14 +37,29 @@ const seconds = Math.max(1, Math.round(args.minutes * 60))
 const env = { ...process.env, COREPOOL_FUZZ_SECONDS: String(seconds) }
 if (args.seed !== undefined) env.COREPOOL_FUZZ_SEED = args.seed
 if (args.threads !== undefined) env.COREPOOL_FUZZ_THREADS = args.threads
-if (args.strict) env.COREPOOL_FUZZ_STRICT = '1'
 
-const cargoArgs = ['test', '--release', '--test', 'fuzz', '--', '--nocapture', '--exact', 'fuzz_pipeline']
+const cargoArgs = [
+  'test',
+  '--release',
+  '-p',
+  'corepool-core',
+  '--test',
+  'fuzz',
+  '--',
+  '--nocapture',
+  '--exact',
+  'fuzz_pipeline',
+]
 console.log(`fuzz/run.mjs: fuzzing for ${seconds} s (COREPOOL_FUZZ_SECONDS=${seconds}); building first if needed`)
 console.log(`fuzz/run.mjs: cargo ${cargoArgs.join(' ')}`)
 
 const started = Date.now()
-const child = spawn('cargo', cargoArgs, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+// Through scripts/cargo.mjs, so the build shares the addon's target directory.
+const child = spawn(process.execPath, [path.join(ROOT, 'scripts/cargo.mjs'), ...cargoArgs], {
+  cwd: ROOT,
+  env,
+  stdio: ['ignore', 'pipe', 'pipe'],
+})
 const interesting = []
 let tail = ''
 function watch(stream, out) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Generates src/image/testdata/sharp_resize.json: the reference table that
-// src/image/geometry.rs is tested against.
+// Generates crates/core/src/resample/testdata/sharp_resize.json: the reference table that
+// crates/core/src/resample/plan.rs is tested against.
 //
 // Every row is produced by running the installed sharp on a synthetic image
 // of the given input size and reading back what it actually did:
@@ -30,7 +30,7 @@ import sharp from 'sharp'
 sharp.cache(false)
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const outFile = join(root, 'src/image/testdata/sharp_resize.json')
+const outFile = join(root, 'crates/core/src/resample/testdata/sharp_resize.json')
 
 const FITS = ['cover', 'contain', 'fill', 'inside', 'outside']
 const GRAVITIES = ['centre', 'north', 'northeast', 'east', 'southeast', 'south', 'southwest', 'west', 'northwest']

@@ -32,11 +32,8 @@
 //!   `COREPOOL_FUZZ_TRAP_BYTES=<n>` prints a backtrace for every allocation of at least
 //!   n bytes (with a replay: who allocates that much). Failing inputs are also saved under
 //!   `target/tmp/fuzz-findings/`.
-//! - Cases that trigger an open known corepool bug (none now: see `known_bug`) are
-//!   counted as "skipped as known bugs" so that the default pass stays green;
-//!   `COREPOOL_FUZZ_STRICT=1` runs them. Every bug found (KB1-KB9) has a regression test
-//!   at the end of this file: `#[ignore]`d while open (`-- --ignored` runs them), run by
-//!   default once fixed.
+//! - Every unexpected outcome counts as a bug: nothing is skipped. Every bug found
+//!   (KB1-KB9, all fixed) has a regression test at the end of this file, run by default.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::RefCell;
@@ -1045,30 +1042,6 @@ fn make_case(seeds: &[Seed], seed: u64, index: u64) -> Case {
 }
 
 // ---------------------------------------------------------------------------------
-// Known corepool bugs still open: inputs that trigger them are counted and skipped (so
-// the default pass stays green) unless COREPOOL_FUZZ_STRICT=1. Each has an #[ignore]d
-// regression test at the end of this file. None is open now: the bugs fixed in c8bd0be
-// (KB1-KB6, KB8), KB7 (WebP bitstream checked against its VP8X canvas in
-// `decode::probe`) and KB9 (enlargements compute only the cropped window) are no longer
-// skipped: the fuzzer exercises those paths again, and their regression tests run by
-// default.
-// ---------------------------------------------------------------------------------
-
-/// Which open known bug an unexpected outcome (a `Bug` message) is, if any. None at the
-/// moment: the bugs recognised this way (KB2 grey+alpha TIFF, KB5 GIF and KB6 WebP
-/// outputs too large) are fixed.
-fn known_outcome(_problem: &str) -> Option<&'static str> {
-    None
-}
-
-/// Which open known bug a case will trigger, decided before running it, if any. None
-/// at the moment: the last ones predicted this way (KB7 WebP bitstream size, KB9
-/// enlarging cover crop) are fixed.
-fn known_bug(_case: &Case) -> Option<&'static str> {
-    None
-}
-
-// ---------------------------------------------------------------------------------
 // Running cases.
 // ---------------------------------------------------------------------------------
 
@@ -1161,8 +1134,6 @@ struct Finding {
 struct Tally {
     cases: u64,
     ok: u64,
-    /// Cases skipped because they trigger a known bug, by bug.
-    known: BTreeMap<&'static str, u64>,
     errors: BTreeMap<&'static str, u64>,
     findings: Vec<Finding>,
     slowest: (Duration, u64, String),
@@ -1184,7 +1155,6 @@ fn run(
     stop: &(dyn Fn(u64) -> bool + Sync),
     progress: bool,
 ) -> Tally {
-    let strict = std::env::var_os("COREPOOL_FUZZ_STRICT").is_some_and(|v| v != "0");
     RUN_SEED.store(seed, Ordering::Relaxed);
     let next = AtomicU64::new(0);
     let tally = Mutex::new(Tally::default());
@@ -1199,18 +1169,8 @@ fn run(
                 if halt.load(Ordering::Relaxed) || stop(index) {
                     return;
                 }
-                // In flight from here: the known-bug check probes the input too.
                 IN_FLIGHT[worker % MAX_WORKERS].store(index + 1, Ordering::Relaxed);
                 let case = make_case(seeds, seed, index);
-                if !strict {
-                    if let Some(bug) = known_bug(&case) {
-                        IN_FLIGHT[worker % MAX_WORKERS].store(0, Ordering::Relaxed);
-                        let mut t = tally.lock().unwrap_or_else(|p| p.into_inner());
-                        t.cases += 1;
-                        *t.known.entry(bug).or_default() += 1;
-                        continue;
-                    }
-                }
                 let t0 = Instant::now();
                 let outcome = run_case(&case);
                 let took = t0.elapsed();
@@ -1223,10 +1183,6 @@ fn run(
                 match outcome {
                     Outcome::Ok => t.ok += 1,
                     Outcome::Err(code) => *t.errors.entry(code.as_str()).or_default() += 1,
-                    Outcome::Bug(problem) if !strict && known_outcome(&problem).is_some() => {
-                        let bug = known_outcome(&problem).unwrap_or("?");
-                        *t.known.entry(bug).or_default() += 1;
-                    }
                     Outcome::Bug(problem) => {
                         *t.errors.entry("BUG").or_default() += 1;
                         if t.findings.len() < 200 {
@@ -1290,15 +1246,6 @@ fn fuzz_pipeline() {
         let case = make_case(&seeds, seed, index);
         RUN_SEED.store(seed, Ordering::Relaxed);
         println!("replay {seed}:{index}: {}", case.what);
-        let before = LIVE.load(Ordering::Relaxed);
-        PEAK.store(before, Ordering::Relaxed);
-        if let Some(bug) = known_bug(&case) {
-            println!("this case triggers a known bug: {bug}");
-        }
-        println!(
-            "peak live heap while probing the input for known bugs: {} MiB",
-            PEAK.load(Ordering::Relaxed).saturating_sub(before) >> 20
-        );
         println!(
             "input: {} bytes; options: {:?}",
             case.bytes.len(),
@@ -1384,18 +1331,12 @@ fn fuzz_pipeline() {
         .iter()
         .map(|(k, v)| format!("{k} {v}"))
         .collect();
-    let known: Vec<String> = tally
-        .known
-        .iter()
-        .map(|(k, v)| format!("{v} x {k}"))
-        .collect();
     println!(
-        "fuzz summary: seed {seed}, {} cases in {secs:.1} s ({:.0} cases/s), ok {}, errors by code: {{{}}}, skipped as known bugs: {{{}}}, panics {panics}, other bugs {}, peak live heap {} MiB (bound {} MiB), peak RSS {} MiB, refused allocations {}",
+        "fuzz summary: seed {seed}, {} cases in {secs:.1} s ({:.0} cases/s), ok {}, errors by code: {{{}}}, panics {panics}, other bugs {}, peak live heap {} MiB (bound {} MiB), peak RSS {} MiB, refused allocations {}",
         tally.cases,
         tally.cases as f64 / secs.max(1e-9),
         tally.ok,
         errors.join(", "),
-        known.join(", "),
         tally.findings.len() - panics,
         peak >> 20,
         peak_bound >> 20,
@@ -1620,12 +1561,11 @@ fn kb1_child() {
 
 /// Every seed, unmutated, to every output format, with and without grayscale, with a
 /// right-angle and a free rotation: every combination must succeed and decode again
-/// (AVIF only checked for its brand). Combinations hitting an open known bug are listed.
+/// (AVIF only checked for its brand).
 #[test]
 fn every_seed_to_every_format() {
     let seeds = load_seeds();
     let mut failures = Vec::new();
-    let mut known = 0;
     for s in &seeds {
         for format in [
             Format::Jpeg,
@@ -1662,16 +1602,13 @@ fn every_seed_to_every_format() {
                         Ok(h) if (h.width, h.height) == (out.width, out.height) => {}
                         other => failures.push(format!("{label}: output probes as {other:?}")),
                     },
-                    Err(e) if known_outcome(&format!("{}: {}", e.code, e.message)).is_some() => {
-                        known += 1
-                    }
                     Err(e) => failures.push(format!("{label}: {e}")),
                 }
             }
         }
     }
     println!(
-        "every_seed_to_every_format: {} seeds, {known} combinations skipped as known bugs",
+        "every_seed_to_every_format: {} seeds, every combination checked",
         seeds.len()
     );
     assert!(
