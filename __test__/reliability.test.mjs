@@ -616,7 +616,7 @@ test('a panic becomes ERR_INTERNAL for that file only; the process exits 0 and s
 })
 
 // ---------------------------------------------------------------------------------
-// 6. Known corepool bugs (marked todo until fixed in src/; see tests/fuzz.rs KB1-KB3).
+// 6. Known corepool bugs (marked todo until fixed in src/; see crates/core/tests/fuzz.rs KB1-KB3).
 // ---------------------------------------------------------------------------------
 
 /**
@@ -717,7 +717,7 @@ test('KB2: grayscale of an image with alpha can be written as TIFF', async (t) =
 })
 
 // KB3. A valid 64x16 PNG resized with { width: 64, height: 48 } (cover) kills the whole
-// process with SIGSEGV inside fast_image_resize (see tests/fuzz.rs for the analysis).
+// process with SIGSEGV inside fast_image_resize (see crates/core/tests/fuzz.rs for the analysis).
 test('KB3: a cover crop of a 64x16 PNG to 64x48 does not crash the process', async (t) => {
   const dir = tmpDir(t)
   const input = put(

@@ -2,8 +2,8 @@
 //!
 //! The layout follows the image pipeline:
 //! - [`codec`]: recognise, probe and decode inputs (shrink-on-load for JPEG), encode outputs;
-//! - [`resample`]: sharp's `resize` arithmetic ([`ResizePlan`]), then reduce or enlarge;
-//! - [`ops`]: the geometry and pixel operations on a [`Raster`] (orient, rotate, flip, grey, embed);
+//! - [`resample`]: sharp's `resize` arithmetic ([`resample::ResizePlan`]), then reduce or enlarge;
+//! - `ops`: the geometry and pixel operations on a [`Raster`] (orient, rotate, flip, grey, embed);
 //! - `pipeline` runs them in their fixed order; `batch` runs files in parallel, reading
 //!   through `input` and writing atomically through `output`;
 //! - [`options`] holds the one table of options (parsing, messages, help), `error` the stable codes;
