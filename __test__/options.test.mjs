@@ -1,5 +1,5 @@
 // The one table of options (corepool-core's OPTIONS, exposed as optionTable()) is what
-// index.d.ts declares: the same keys, the same TypeScript types.
+// binding.d.ts (re-exported by index.d.ts) declares: the same keys, the same TypeScript types.
 import test from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
@@ -8,16 +8,16 @@ import { createRequire } from 'node:module'
 const require = createRequire(import.meta.url)
 const corepool = require('../index.js')
 
-/** `{ key: type }` of the `ProcessOptions` interface in index.d.ts. */
+/** `{ key: type }` of the `ProcessOptions` interface in binding.d.ts. */
 function declaredOptions() {
-  const dts = fs.readFileSync(new URL('../index.d.ts', import.meta.url), 'utf8')
+  const dts = fs.readFileSync(new URL('../binding.d.ts', import.meta.url), 'utf8')
   const body = /export interface ProcessOptions \{([\s\S]*?)\n\}/.exec(dts)?.[1]
-  assert.ok(body, 'index.d.ts declares ProcessOptions')
+  assert.ok(body, 'binding.d.ts declares ProcessOptions')
   const withoutComments = body.replace(/\/\*\*[\s\S]*?\*\//g, '')
   return Object.fromEntries([...withoutComments.matchAll(/^\s*(\w+)\?: (.+)$/gm)].map((m) => [m[1], m[2].trim()]))
 }
 
-test('index.d.ts declares exactly the options of the table, with its types', () => {
+test('binding.d.ts declares exactly the options of the table, with its types', () => {
   const table = corepool.optionTable()
   const expected = {}
   for (const o of table) {

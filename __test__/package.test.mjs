@@ -83,9 +83,17 @@ describe('npm package', () => {
       nodeFiles.includes('corepool.linux-x64-gnu.node') || process.platform !== 'linux',
       `expected corepool.linux-x64-gnu.node in ${JSON.stringify(nodeFiles)}`,
     )
-    const missing = ['index.js', 'index.d.ts', 'README.md', 'LICENSE', 'bin/corepool.js', 'package.json'].filter(
-      (f) => !files.includes(f),
-    )
+    const missing = [
+      'index.js',
+      'index.d.ts',
+      'binding.js',
+      'binding.d.ts',
+      'lib/load.js',
+      'README.md',
+      'LICENSE',
+      'bin/corepool.js',
+      'package.json',
+    ].filter((f) => !files.includes(f))
     assert.deepEqual(missing, [], `missing from the tarball: ${missing.join(', ')} (files: ${files.join(', ')})`)
   })
 

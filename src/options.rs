@@ -6,7 +6,7 @@ use napi::bindgen_prelude::*;
 
 /// The options of `processImages` and `processImage`, for TypeScript only: at run time
 /// the options object is validated against `corepool_core::OPTIONS`, the one table of
-/// options. `__test__/options.test.mjs` checks that the keys here (in `index.d.ts`) are
+/// options. `__test__/options.test.mjs` checks that the keys here (in `binding.d.ts`) are
 /// exactly that table's.
 #[allow(dead_code)]
 #[napi(object, object_to_js = false, js_name = "ProcessOptions")]
