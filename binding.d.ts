@@ -9,12 +9,29 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-/** `{ signal?, onProgress? }`. */
+/**
+ * A cancellation flag JS can raise: `new CancelToken()`, then `token.cancel()` when the
+ * caller's `AbortSignal` fires. Work checks it between images, stages and segments.
+ */
+export declare class CancelToken {
+  constructor()
+  /** Requests cancellation; work already finished stays finished. */
+  cancel(): void
+}
+
+/** `processImages`' hooks, for TypeScript (validated by [`parse`]). */
 export interface BatchHooks {
+  /**
+   * Aborts the batch: no new image starts, images in flight stop at their next stage
+   * boundary, and the promise rejects with `ERR_ABORTED`. Outputs already written are
+   * complete.
+   */
   signal?: AbortSignal
   /**
-   * Called at most every 50 ms with `{ done, total, failed, currentPath }`, and once
-   * more when the last image is done, before the promise resolves.
+   * Called at most every 50 ms with `{ done, total, failed, currentPath }` (`done`
+   * strictly increasing), and once more with `done === total` before the promise
+   * resolves; never after it settles. If it throws, the batch stops and the promise
+   * rejects with that error.
    */
   onProgress?: (progress: Progress) => void
 }
@@ -48,6 +65,15 @@ export interface ImageError {
    */
   code: string
   message: string
+}
+
+/** The hooks of `processImage`, `metadata` and `processStream`, for TypeScript. */
+export interface ImageHooks {
+  /**
+   * Aborts the call at the next stage boundary (decode, resize, encode); the promise
+   * rejects with `ERR_ABORTED`.
+   */
+  signal?: AbortSignal
 }
 
 /** What the header of an image says. */
@@ -84,7 +110,7 @@ export interface ImageResult {
 }
 
 /** Reads an image's header without decoding its pixels. */
-export declare function metadata(input: Buffer | string): Promise<ImageInfo>
+export declare function metadata(input: Buffer | Uint8Array | string, hooks?: ImageHooks | undefined | null): Promise<ImageInfo>
 
 /** One option of `processImages` / `processImage`, as `optionTable()` lists it. */
 export interface OptionInfo {
@@ -121,7 +147,7 @@ export interface OutputInfo {
   size: number
 }
 
-/** Options accepted next to `max`. */
+/** Options accepted next to `max`, for TypeScript (validated by `hooks::parse`). */
 export interface PrimesHooks {
   /** Aborts the computation; the promise then rejects with code `ERR_ABORTED`. */
   signal?: AbortSignal
@@ -137,21 +163,22 @@ export interface ProcessedImage {
  * Processes one image in memory (for example an upload in an Express handler):
  * bytes (or a path) in, encoded bytes out. Same options as `processImages`, except
  * that `outputDir`, `prefix`, `suffix` and `overwrite` do not apply. Failures reject
- * with a coded error.
+ * with a coded error; `hooks.signal` aborts at the next stage boundary.
  */
-export declare function processImage(input: Buffer | string, options?: ProcessOptions): Promise<ProcessedImage>
+export declare function processImage(input: Buffer | Uint8Array | string, options?: ProcessOptions, hooks?: ImageHooks | undefined | null): Promise<ProcessedImage>
 
 /**
  * Processes every file in `paths` on all cores and resolves with one result per
  * input, in input order. A bad file gets `success: false` and an `error`; only bad
- * options (`ERR_INVALID_OPTION`) or an abort (`ERR_ABORTED`) reject the promise.
+ * arguments or options (`ERR_INVALID_OPTION`), an abort (`ERR_ABORTED`) or a full
+ * queue (`ERR_QUEUE_FULL`) reject the promise.
  */
 export declare function processImages(paths: string[], options?: ProcessOptions, hooks?: BatchHooks | undefined | null): Promise<ImageResult[]>
 
 /**
  * The options of `processImages` and `processImage`, for TypeScript only: at run time
  * the options object is validated against `corepool_core::OPTIONS`, the one table of
- * options. `__test__/options.test.mjs` checks that the keys here (in `index.d.ts`) are
+ * options. `__test__/options.test.mjs` checks that the keys here (in `binding.d.ts`) are
  * exactly that table's.
  */
 export interface ProcessOptions {
@@ -207,7 +234,12 @@ export interface ProcessOptions {
   concurrency?: number
   /** Refuse inputs with more pixels; false or 0 for no limit. Default 268402689. */
   limitInputPixels?: number | boolean
-  /** 'warning' (default) rejects truncated or corrupt data; 'none' decodes what it can. */
+  /** Refuse inputs (files, buffers, streams) of more bytes. Default 268435456 (256 MiB). */
+  limitInputBytes?: number
+  /**
+   * How strictly damaged input fails, as in sharp: 'none', 'truncated', 'error' or
+   * 'warning' (the default); see the README for what each level means per format.
+   */
   failOn?: 'none' | 'truncated' | 'error' | 'warning'
 }
 
@@ -222,3 +254,10 @@ export interface Progress {
 
 /** Sets the number of threads of the shared pool (calls already running keep theirs). */
 export declare function setConcurrency(threads: number): void
+
+/**
+ * Bounds the calls in flight (queued or running, every async API counted): past `max`,
+ * new calls reject with `ERR_QUEUE_FULL`, so a flooded server sheds load instead of
+ * growing memory. `Infinity` removes the bound (the default).
+ */
+export declare function setMaxQueue(max: number): void

@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.CancelToken = nativeBinding.CancelToken
 module.exports.calculatePrimes = nativeBinding.calculatePrimes
 module.exports.calculatePrimesSync = nativeBinding.calculatePrimesSync
 module.exports.countPrimes = nativeBinding.countPrimes
@@ -844,3 +845,4 @@ module.exports.optionTable = nativeBinding.optionTable
 module.exports.processImage = nativeBinding.processImage
 module.exports.processImages = nativeBinding.processImages
 module.exports.setConcurrency = nativeBinding.setConcurrency
+module.exports.setMaxQueue = nativeBinding.setMaxQueue

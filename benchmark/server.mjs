@@ -52,6 +52,8 @@ const CONTENDERS = {
 
 const FLOORS = { eldP99Ms: 10, healthP99Ms: 20, readFileP50Ratio: 2 }
 const RESIZE_QUERY = { width: 800, format: 'jpeg' }
+/** Sequential small uploads per fairness phase (idle, and while batches run). */
+const FAIRNESS_UPLOADS = 6
 
 // ---------------------------------------------------------------------------
 // Statistics
@@ -506,7 +508,8 @@ async function runContender(id, opts, Pool, Client, files) {
   const loadBefore = loadavg()
   const server = await startServer(id, batchFiles)
   const origin = `http://127.0.0.1:${server.port}`
-  const pool = new Pool(origin, { connections: Math.max(opts.connections, opts.batches), pipelining: 1 })
+  // One connection more than the busiest scenario needs: the fairness probe's upload.
+  const pool = new Pool(origin, { connections: Math.max(opts.connections, opts.batches) + 1, pipelining: 1 })
   const health = pollHealth(Client, origin, 50)
   const machine = {}
   const query = new URLSearchParams(Object.entries(RESIZE_QUERY).map(([k, v]) => [k, String(v)])).toString()
@@ -579,6 +582,34 @@ async function runContender(id, opts, Pool, Client, files) {
     const batch = await scenario('batch', opts.batches, batchReq)
     endPhase('drain-batch')
 
+    // Fairness: one small upload at a time (the interactive request of a server that also
+    // runs batch jobs), first idle, then while `batches` batch requests are in flight.
+    // Fair scheduling keeps the second close to the first; a FIFO pool makes each upload
+    // wait behind the batches.
+    const small = bodies.find((b) => b.name === 'rocket.jpg') ?? bodies[0]
+    const smallReq = () => ({
+      method: 'POST',
+      path: `/resize?${query}`,
+      headers: { 'content-type': 'image/jpeg' },
+      body: small.data,
+    })
+    const singles = { pool, concurrency: 1, durationMs: 60_000, maxRequests: FAIRNESS_UPLOADS, makeRequest: smallReq }
+    await phase('single-idle')
+    const singleIdle = await runLoad(singles)
+    endPhase('single-idle')
+    await phase('single-during-batch')
+    const background = runLoad({
+      pool,
+      concurrency: opts.batches,
+      durationMs: 60_000,
+      maxRequests: opts.batches,
+      makeRequest: batchReq,
+    })
+    await sleep(200)
+    const singleBusy = await runLoad(singles)
+    const backgroundDone = await background
+    endPhase('single-during-batch')
+
     const report = await server.report()
     const loadAfter = loadavg()
     const scen = (name, load) => {
@@ -626,6 +657,13 @@ async function runContender(id, opts, Pool, Client, files) {
       },
       upload: scen('upload', upload),
       batch: scen('batch', batch),
+      fairness: {
+        idle: singleIdle.latency,
+        duringBatch: singleBusy.latency,
+        errors: singleIdle.errors + singleBusy.errors,
+        batchRequests: backgroundDone.done,
+        batchLatency: backgroundDone.latency,
+      },
     }
   } finally {
     await health.stop().catch(() => {})
@@ -688,6 +726,22 @@ function markdown(run) {
     }
     L.push('')
   }
+  L.push(`## Fairness: one small upload at a time, idle and while ${run.opts.batches} batches run`, '')
+  L.push(
+    `${FAIRNESS_UPLOADS} sequential POST /resize of rocket.jpg (to width ${RESIZE_QUERY.width}), first with nothing else running, then starting 0.2 s after ${run.opts.batches} concurrent POST /batch requests.`,
+    '',
+  )
+  L.push(
+    '| Contender | Upload idle p50 / max (ms) | Upload during batches p50 / max (ms) | during ÷ idle (p50) | Batch requests p50 (ms) |',
+  )
+  L.push('| --- | ---: | ---: | ---: | ---: |')
+  for (const r of run.results.filter((x) => !x.error && x.fairness)) {
+    const { idle, duringBatch, batchLatency } = r.fairness
+    L.push(
+      `| ${r.label} | ${ms(idle.p50)} / ${ms(idle.max)} | ${ms(duringBatch.p50)} / ${ms(duringBatch.max)} | ${f(duringBatch.p50 / idle.p50, 1)}x | ${ms(batchLatency.p50)} |`,
+    )
+  }
+  L.push('')
   L.push('## Idle baseline (per server, before the load)', '')
   L.push(
     '| Contender | Event-loop delay p50 / p99 / max (ms) | readFile p50 / p99 / max (ms) | /health p50 / p99 (ms) | CPU cores: server / driver / others | loadavg before / after |',

@@ -10,12 +10,13 @@ use napi::{Env, ValueType};
 
 use corepool_core::validate::invalid;
 use corepool_core::{
-    input, options, process_files, Encoded, ErrorCode, Failure, Header, ImageResult,
-    ProcessOptions, Progress, Received, Throttle,
+    input, options, start_batch, Encoded, Failure, Header, ImageResult, ProcessOptions, Progress,
+    Received, Throttle,
 };
 
-use crate::js::{cancel_flag_from, received};
-use crate::task::{start, Pending};
+use crate::hooks::{self, cancel_flag, CancelToken};
+use crate::js::received;
+use crate::task::{self, start, Job, Pending, Settle};
 
 /// How often progress may be reported, at most.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(50);
@@ -145,17 +146,6 @@ fn parse_paths(value: &Unknown) -> std::result::Result<Vec<String>, Failure> {
     Ok(paths)
 }
 
-/// `{ signal?, onProgress? }`.
-#[napi(object, object_to_js = false)]
-pub struct BatchHooks {
-    #[napi(ts_type = "AbortSignal")]
-    pub signal: Option<Unknown<'static>>,
-    /// Called at most every 50 ms with `{ done, total, failed, currentPath }`, and once
-    /// more when the last image is done, before the promise resolves.
-    #[napi(ts_type = "(progress: Progress) => void")]
-    pub on_progress: Option<Unknown<'static>>,
-}
-
 type ProgressFn = ThreadsafeFunction<Progress, (), ProgressJs, Status, false, true>;
 
 /// Delivers progress to JS through a weak threadsafe function (it does not keep the
@@ -211,63 +201,81 @@ impl ProgressSink {
 
 /// Processes every file in `paths` on all cores and resolves with one result per
 /// input, in input order. A bad file gets `success: false` and an `error`; only bad
-/// options (`ERR_INVALID_OPTION`) or an abort (`ERR_ABORTED`) reject the promise.
-#[napi(ts_return_type = "Promise<ImageResult[]>")]
+/// arguments or options (`ERR_INVALID_OPTION`), an abort (`ERR_ABORTED`) or a full
+/// queue (`ERR_QUEUE_FULL`) reject the promise.
+#[napi(
+    ts_args_type = "paths: string[], options?: ProcessOptions, hooks?: BatchHooks | undefined | null",
+    ts_return_type = "Promise<ImageResult[]>"
+)]
 pub fn process_images<'env>(
     env: &'env Env,
-    #[napi(ts_arg_type = "string[]")] paths: Unknown,
-    #[napi(ts_arg_type = "ProcessOptions")] options: Option<Unknown>,
-    hooks: Option<BatchHooks>,
+    paths: Unknown,
+    options: Option<Unknown>,
+    hooks: Option<Unknown>,
+    token: Option<ClassInstance<CancelToken>>,
 ) -> Result<Pending<'env, Vec<ImageResult>, Vec<ImageResultJs>>> {
-    let work = (|| {
+    let cancel = cancel_flag(token);
+    let job = (|| {
         let paths = parse_paths(&paths)?;
         let opts = parse_options(env, options)?;
-        let (signal, on_progress) = hooks.map_or((None, None), |h| (h.signal, h.on_progress));
-        let cancel = cancel_flag_from(env, signal)
-            .map_err(|e| Failure::new(ErrorCode::InvalidOption, e.reason))?;
-        let sink = match on_progress {
-            Some(f) if f.get_type().ok() == Some(ValueType::Function) => {
-                Some(ProgressSink::new(f).map_err(|e| Failure::internal(e.reason))?)
-            }
-            Some(f)
-                if matches!(
-                    f.get_type().ok(),
-                    Some(ValueType::Undefined | ValueType::Null)
-                ) =>
-            {
-                None
-            }
-            Some(f) => return Err(invalid("onProgress", "function", &received(&f), false)),
+        let hooks = hooks::parse(hooks, &["signal", "onProgress"])?;
+        let sink = match hooks.on_progress {
+            Some(f) => Some(ProgressSink::new(f).map_err(|e| Failure::internal(e.reason))?),
             None => None,
         };
-        Ok(Box::new(move || {
-            let report = |p: Progress| {
-                if let Some(sink) = &sink {
-                    sink.report(p);
-                }
-            };
-            let results = process_files(&paths, &opts, &cancel, &report);
-            if let Some(sink) = &sink {
-                sink.drain();
-            }
-            results
-        }) as _)
+        Ok(Box::new(move |settle: Settle<Vec<ImageResult>>| {
+            let sink = sink.map(Arc::new);
+            let reporter = sink.clone();
+            start_batch(
+                paths,
+                opts,
+                cancel,
+                Box::new(move |p: Progress| {
+                    if let Some(sink) = &reporter {
+                        sink.report(p);
+                    }
+                }),
+                Box::new(move |outcome| {
+                    if let Some(sink) = &sink {
+                        sink.drain();
+                    }
+                    settle(outcome);
+                }),
+            )
+        }) as Job<_>)
     })();
-    start(env, work, |results| {
+    start(env, job, |results| {
         results.into_iter().map(ImageResultJs::from).collect()
     })
 }
 
-/// Image bytes or a file path.
-fn input_bytes(
-    input: Either<Buffer, String>,
-) -> Box<dyn FnOnce() -> std::result::Result<Vec<u8>, Failure> + Send> {
-    match input {
-        Either::A(buffer) => {
-            let bytes = buffer.to_vec();
-            Box::new(move || Ok(bytes))
+/// Produces the input's bytes when the work runs.
+type ReadInput = Box<dyn FnOnce() -> std::result::Result<Vec<u8>, Failure> + Send>;
+
+/// Image bytes (a `Buffer` or `Uint8Array`, copied) or a file path, read when the
+/// work runs.
+fn input_bytes(input: &Unknown, limit: u64) -> std::result::Result<ReadInput, Failure> {
+    let wrong = || {
+        invalid(
+            "input",
+            "Buffer, Uint8Array or string (a file path)",
+            &received(input),
+            false,
+        )
+    };
+    match input.get_type() {
+        Ok(ValueType::String) => {
+            let path: String = unsafe { input.cast() }.map_err(|_| wrong())?;
+            Ok(Box::new(move || Ok(input::read(path.as_ref(), limit)?)))
         }
-        Either::B(path) => Box::new(move || Ok(input::read(path.as_ref())?)),
+        Ok(ValueType::Object)
+            if input.is_typedarray().unwrap_or(false) || input.is_buffer().unwrap_or(false) =>
+        {
+            let bytes: Uint8Array = unsafe { input.cast() }.map_err(|_| wrong())?;
+            let bytes = bytes.to_vec();
+            Ok(Box::new(move || Ok(bytes)))
+        }
+        _ => Err(wrong()),
     }
 }
 
@@ -291,18 +299,29 @@ pub struct OutputInfo {
 /// Processes one image in memory (for example an upload in an Express handler):
 /// bytes (or a path) in, encoded bytes out. Same options as `processImages`, except
 /// that `outputDir`, `prefix`, `suffix` and `overwrite` do not apply. Failures reject
-/// with a coded error.
-#[napi(ts_return_type = "Promise<ProcessedImage>")]
+/// with a coded error; `hooks.signal` aborts at the next stage boundary.
+#[napi(
+    ts_args_type = "input: Buffer | Uint8Array | string, options?: ProcessOptions, hooks?: ImageHooks | undefined | null",
+    ts_return_type = "Promise<ProcessedImage>"
+)]
 pub fn process_image<'env>(
     env: &'env Env,
-    input: Either<Buffer, String>,
-    #[napi(ts_arg_type = "ProcessOptions")] options: Option<Unknown>,
+    input: Unknown,
+    options: Option<Unknown>,
+    hooks: Option<Unknown>,
+    token: Option<ClassInstance<CancelToken>>,
 ) -> Result<Pending<'env, Encoded, ProcessedImage>> {
-    let work = parse_options(env, options).map(|opts| {
-        let read = input_bytes(input);
-        Box::new(move || corepool_core::process(&read()?, &opts)) as _
-    });
-    start(env, work, |out| ProcessedImage {
+    let cancel = cancel_flag(token);
+    let job = (|| {
+        let opts = parse_options(env, options)?;
+        let read = input_bytes(&input, opts.limit_input_bytes)?;
+        hooks::parse(hooks, &["signal"])?;
+        Ok(task::one(move || {
+            let bytes = read()?;
+            corepool_core::process(&bytes, &opts, &cancel)
+        }))
+    })();
+    start(env, job, |out| ProcessedImage {
         info: OutputInfo {
             format: out.format.name().to_owned(),
             width: out.width,
@@ -331,17 +350,29 @@ pub struct ImageInfo {
 }
 
 /// Reads an image's header without decoding its pixels.
-#[napi(ts_return_type = "Promise<ImageInfo>")]
+#[napi(
+    ts_args_type = "input: Buffer | Uint8Array | string, hooks?: ImageHooks | undefined | null",
+    ts_return_type = "Promise<ImageInfo>"
+)]
 pub fn metadata<'env>(
     env: &'env Env,
-    input: Either<Buffer, String>,
+    input: Unknown,
+    hooks: Option<Unknown>,
+    token: Option<ClassInstance<CancelToken>>,
 ) -> Result<Pending<'env, (Header, usize), ImageInfo>> {
-    let read = input_bytes(input);
-    let work = Ok(Box::new(move || {
-        let bytes = read()?;
-        Ok((corepool_core::probe(&bytes)?, bytes.len()))
-    }) as _);
-    start(env, work, |(h, size)| ImageInfo {
+    let cancel = cancel_flag(token);
+    let job = (|| {
+        let read = input_bytes(&input, input::DEFAULT_LIMIT_INPUT_BYTES)?;
+        hooks::parse(hooks, &["signal"])?;
+        Ok(task::one(move || {
+            if cancel.is_cancelled() {
+                return Err(Failure::aborted());
+            }
+            let bytes = read()?;
+            Ok((corepool_core::probe(&bytes)?, bytes.len()))
+        }))
+    })();
+    start(env, job, |(h, size)| ImageInfo {
         format: h.format.name().to_owned(),
         width: h.width,
         height: h.height,

@@ -1,9 +1,7 @@
-//! JS values in and errors out: how a JS value is described for validation, how a
-//! [`Failure`] becomes a JS error with its `code`, and how an `AbortSignal` becomes a
-//! [`CancelFlag`].
+//! JS values in and errors out: how a JS value is described for validation, and how a
+//! [`Failure`] becomes a JS error with its `code`.
 
-use corepool_core::validate::invalid;
-use corepool_core::{CancelFlag, ErrorClass, Failure, Received};
+use corepool_core::{ErrorClass, Failure, Received};
 use napi::bindgen_prelude::*;
 use napi::{Env, JsValue, ValueType};
 
@@ -37,31 +35,4 @@ pub(crate) fn to_napi_error(env: &Env, failure: Failure) -> napi::Error {
         ErrorClass::RangeError => JsRangeError::from(error).into_unknown(*env),
     };
     napi::Error::from(object)
-}
-
-/// Reads `hooks.signal` (an `AbortSignal`) and ties it to a fresh [`CancelFlag`]: the
-/// flag is raised at once if the signal is already aborted, or when it aborts later.
-pub(crate) fn cancel_flag_from(env: &Env, signal: Option<Unknown>) -> Result<CancelFlag> {
-    let flag = CancelFlag::new();
-    let Some(signal) = signal else {
-        return Ok(flag);
-    };
-    match signal.get_type()? {
-        ValueType::Undefined | ValueType::Null => return Ok(flag),
-        ValueType::Object => {}
-        _ => {
-            return Err(to_napi_error(
-                env,
-                invalid("signal", "an AbortSignal", &received(&signal), false),
-            ))
-        }
-    }
-    let object: Object = unsafe { signal.cast()? };
-    if object.get::<bool>("aborted")?.unwrap_or(false) {
-        flag.cancel();
-    }
-    let abort = unsafe { AbortSignal::from_napi_value(env.raw(), signal.raw())? };
-    let on_abort = flag.clone();
-    abort.on_abort(move || on_abort.cancel());
-    Ok(flag)
 }

@@ -12,6 +12,7 @@
 #[macro_use]
 extern crate napi_derive;
 
+mod hooks;
 mod images;
 mod js;
 mod options;

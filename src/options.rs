@@ -66,7 +66,10 @@ pub struct ProcessOptionsJs {
     /// Refuse inputs with more pixels; false or 0 for no limit. Default 268402689.
     #[napi(ts_type = "number | boolean")]
     pub limit_input_pixels: Option<Unknown<'static>>,
-    /// 'warning' (default) rejects truncated or corrupt data; 'none' decodes what it can.
+    /// Refuse inputs (files, buffers, streams) of more bytes. Default 268435456 (256 MiB).
+    pub limit_input_bytes: Option<f64>,
+    /// How strictly damaged input fails, as in sharp: 'none', 'truncated', 'error' or
+    /// 'warning' (the default); see the README for what each level means per format.
     #[napi(ts_type = "'none' | 'truncated' | 'error' | 'warning'")]
     pub fail_on: Option<String>,
 }

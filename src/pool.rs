@@ -1,7 +1,7 @@
-//! `setConcurrency` and `getConcurrency`: the size of the shared pool.
+//! `setConcurrency`, `getConcurrency` and `setMaxQueue`: the shared pool and its queue.
 
 use corepool_core::validate::integer_in_range;
-use corepool_core::{pool, Failure};
+use corepool_core::{pool, schedule, Failure, Received};
 use napi::bindgen_prelude::*;
 use napi::Env;
 
@@ -20,4 +20,20 @@ pub fn set_concurrency(env: Env, #[napi(ts_arg_type = "number")] threads: Unknow
 #[napi]
 pub fn get_concurrency() -> u32 {
     pool::threads() as u32
+}
+
+/// Bounds the calls in flight (queued or running, every async API counted): past `max`,
+/// new calls reject with `ERR_QUEUE_FULL`, so a flooded server sheds load instead of
+/// growing memory. `Infinity` removes the bound (the default).
+#[napi]
+pub fn set_max_queue(env: Env, #[napi(ts_arg_type = "number")] max: Unknown) -> Result<()> {
+    let max = match received(&max) {
+        Received::Number(n) if n == f64::INFINITY => None,
+        other => Some(
+            integer_in_range("max", &other, 1, 1 << 32).map_err(|f| to_napi_error(&env, f))?
+                as usize,
+        ),
+    };
+    schedule::set_max_queue(max);
+    Ok(())
 }

@@ -7,10 +7,12 @@ use corepool_core::primes::{self, MAX_COUNT_LIMIT, MAX_LIST_LIMIT};
 use corepool_core::validate::integer_in_range;
 use corepool_core::{CancelFlag, Failure};
 
-use crate::js::{cancel_flag_from, received, to_napi_error};
-use crate::task::{run_on_pool, start, Pending};
+use crate::hooks::{self, cancel_flag, CancelToken};
+use crate::js::{received, to_napi_error};
+use crate::task::{self, run_on_pool, start, Pending};
 
-/// Options accepted next to `max`.
+/// Options accepted next to `max`, for TypeScript (validated by `hooks::parse`).
+#[allow(dead_code)]
 #[napi(object, object_to_js = false)]
 pub struct PrimesHooks {
     /// Aborts the computation; the promise then rejects with code `ERR_ABORTED`.
@@ -20,18 +22,24 @@ pub struct PrimesHooks {
 
 /// All primes `p < max` (ascending) as a `Uint32Array`, computed by a parallel
 /// segmented sieve on every core, off the JS thread. `0 <= max <= 2**32`.
-#[napi(ts_return_type = "Promise<Uint32Array>")]
+#[napi(
+    ts_args_type = "max: number, hooks?: PrimesHooks | undefined | null",
+    ts_return_type = "Promise<Uint32Array>"
+)]
 pub fn calculate_primes<'env>(
     env: &'env Env,
-    #[napi(ts_arg_type = "number")] max: Unknown,
-    hooks: Option<PrimesHooks>,
+    max: Unknown,
+    hooks: Option<Unknown>,
+    token: Option<ClassInstance<CancelToken>>,
 ) -> Result<Pending<'env, Vec<u32>, Uint32Array>> {
-    let work = integer_in_range("max", &received(&max), 0, MAX_LIST_LIMIT).and_then(|max| {
-        let cancel = cancel_flag_from(env, hooks.and_then(|h| h.signal))
-            .map_err(|e| Failure::internal(e.reason))?;
-        Ok(Box::new(move || primes::primes_below(max, &cancel).map_err(Failure::from)) as _)
+    let cancel = cancel_flag(token);
+    let job = integer_in_range("max", &received(&max), 0, MAX_LIST_LIMIT).and_then(|max| {
+        hooks::parse(hooks, &["signal"])?;
+        Ok(task::one(move || {
+            primes::primes_below(max, &cancel).map_err(Failure::from)
+        }))
     });
-    start(env, work, Uint32Array::new)
+    start(env, job, Uint32Array::new)
 }
 
 /// The blocking twin of `calculatePrimes`, for scripts: it still uses every core, but
@@ -51,16 +59,22 @@ pub fn calculate_primes_sync(
 
 /// The number of primes `p < max`, without listing them. `0 <= max <= 2**53`; large
 /// values take long (about a second per 1e10 on two cores) but can be aborted.
-#[napi(ts_return_type = "Promise<number>")]
+#[napi(
+    ts_args_type = "max: number, hooks?: PrimesHooks | undefined | null",
+    ts_return_type = "Promise<number>"
+)]
 pub fn count_primes<'env>(
     env: &'env Env,
-    #[napi(ts_arg_type = "number")] max: Unknown,
-    hooks: Option<PrimesHooks>,
+    max: Unknown,
+    hooks: Option<Unknown>,
+    token: Option<ClassInstance<CancelToken>>,
 ) -> Result<Pending<'env, u64, f64>> {
-    let work = integer_in_range("max", &received(&max), 0, MAX_COUNT_LIMIT).and_then(|max| {
-        let cancel = cancel_flag_from(env, hooks.and_then(|h| h.signal))
-            .map_err(|e| Failure::internal(e.reason))?;
-        Ok(Box::new(move || primes::count_below(max, &cancel).map_err(Failure::from)) as _)
+    let cancel = cancel_flag(token);
+    let job = integer_in_range("max", &received(&max), 0, MAX_COUNT_LIMIT).and_then(|max| {
+        hooks::parse(hooks, &["signal"])?;
+        Ok(task::one(move || {
+            primes::count_below(max, &cancel).map_err(Failure::from)
+        }))
     });
-    start(env, work, |n| n as f64)
+    start(env, job, |n| n as f64)
 }

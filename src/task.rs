@@ -11,7 +11,19 @@ use corepool_core::{panic_message, pool, Failure};
 
 use crate::js::to_napi_error;
 
-type Work<O> = Box<dyn FnOnce() -> std::result::Result<O, Failure> + Send>;
+/// Hands a call's outcome back, once, from whichever thread finishes the work.
+pub type Settle<O> = Box<dyn FnOnce(std::result::Result<O, Failure>) + Send>;
+
+/// A call's work: started with the [`Settle`] that receives its outcome. It returns
+/// at once; the work runs on the shared pool through the fair scheduler.
+pub type Job<O> = Box<dyn FnOnce(Settle<O>) + Send>;
+
+/// A job of one piece of synchronous work (one image, one header, one sieve).
+pub fn one<O: Send + 'static>(
+    work: impl FnOnce() -> std::result::Result<O, Failure> + Send + 'static,
+) -> Job<O> {
+    Box::new(move |settle| corepool_core::schedule::submit_one(work, settle))
+}
 
 /// Where a call's work starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,54 +69,52 @@ pub type Pending<'env, O, J> = Either<AsyncTask<PoolTask<O, J>>, Object<'env>>;
 
 type Resolver<J> = Box<dyn FnOnce(Env) -> Result<J> + Send>;
 
-/// Starts `work` and returns its promise, which resolves with `to_js(output)` or
-/// rejects with the coded error. Validation failures (`work` is `Err`) reject too.
+/// Starts `job` and returns its promise, which resolves with `to_js(output)` or
+/// rejects with the coded error. Validation failures (`job` is `Err`) reject too:
+/// nothing here throws synchronously.
 pub fn start<'env, O, J>(
     env: &'env Env,
-    work: std::result::Result<Work<O>, Failure>,
+    job: std::result::Result<Job<O>, Failure>,
     to_js: fn(O) -> J,
 ) -> Result<Pending<'env, O, J>>
 where
     O: Send + 'static,
     J: ToNapiValue + TypeName + 'static,
 {
+    silence_panic_output();
     if dispatch() == Dispatch::Libuv {
-        return Ok(Either::A(PoolTask::new(work, to_js)));
+        return Ok(Either::A(PoolTask::new(job, to_js)));
     }
     let (deferred, promise) = env.create_deferred::<J, Resolver<J>>()?;
-    let settle = move |outcome: std::result::Result<O, Failure>| {
+    let settle: Settle<O> = Box::new(move |outcome| {
         deferred.resolve(Box::new(move |env: Env| match outcome {
             Ok(output) => Ok(to_js(output)),
             Err(failure) => Err(to_napi_error(&env, failure)),
         }))
-    };
-    match work {
+    });
+    match job {
         Err(failure) => settle(Err(failure)),
-        Ok(work) => match pool::pool() {
-            Ok(pool) => pool.spawn(move || settle(run_on_pool(work))),
-            Err(e) => settle(Err(Failure::internal(format!(
-                "cannot start the thread pool: {e}"
-            )))),
-        },
+        Ok(job) => job(settle),
     }
     Ok(Either::B(promise))
 }
 
-/// Work to run off the JS thread, or the validation failure it was refused with (a
-/// refused call still returns a promise, which then rejects).
+/// A job run from a libuv worker that waits for its outcome (`COREPOOL_DISPATCH=libuv`),
+/// or the validation failure it was refused with (a refused call still returns a
+/// promise, which then rejects).
 pub struct PoolTask<O, J> {
-    work: Option<std::result::Result<Work<O>, Failure>>,
+    job: Option<std::result::Result<Job<O>, Failure>>,
     failure: Option<Failure>,
     to_js: fn(O) -> J,
 }
 
 impl<O, J> PoolTask<O, J> {
-    pub fn new(work: std::result::Result<Work<O>, Failure>, to_js: fn(O) -> J) -> AsyncTask<Self>
+    pub fn new(job: std::result::Result<Job<O>, Failure>, to_js: fn(O) -> J) -> AsyncTask<Self>
     where
         Self: Task,
     {
         AsyncTask::new(Self {
-            work: Some(work),
+            job: Some(job),
             failure: None,
             to_js,
         })
@@ -147,8 +157,15 @@ where
     type JsValue = J;
 
     fn compute(&mut self) -> Result<O> {
-        let outcome = match self.work.take() {
-            Some(Ok(work)) => run_on_pool(work),
+        let outcome = match self.job.take() {
+            Some(Ok(job)) => {
+                let (tx, rx) = std::sync::mpsc::channel();
+                job(Box::new(move |outcome| {
+                    let _ = tx.send(outcome);
+                }));
+                rx.recv()
+                    .unwrap_or_else(|_| Err(Failure::internal("the work ended without an outcome")))
+            }
             Some(Err(failure)) => Err(failure),
             None => Err(Failure::internal("task computed twice")),
         };

@@ -1,6 +1,7 @@
 // A minimal upload-and-resize server on corepool.
 //
 //   POST /resize?width=&height=&fit=&format=...   body: the image bytes (Content-Type: image/*)
+//   POST /stream?width=...   the same, streamed: req.pipe(corepool.processStream(options)).pipe(res)
 //   GET  /health
 //
 // The image work runs on corepool's Rust thread pool, so the event loop stays free
@@ -58,6 +59,23 @@ function optionsFromQuery(query) {
   return options
 }
 
+/** Answers a failed request with its status and `{ error: code, message }`. */
+function sendError(res, err) {
+  const status = statusFor(err.code)
+  if (status === 500) console.error('resize failed:', err)
+  res.status(status).json({
+    error: err.code ?? 'ERR_INTERNAL',
+    message: status === 500 ? 'internal error' : err.message,
+  })
+}
+
+/** Sets the image headers from the output's info. */
+function setImageHeaders(res, info) {
+  res.set('Content-Type', `image/${info.format}`)
+  res.set('X-Image-Width', String(info.width))
+  res.set('X-Image-Height', String(info.height))
+}
+
 export function createApp() {
   const app = express()
 
@@ -77,18 +95,35 @@ export function createApp() {
       const options = optionsFromQuery(req.query)
       // Always the Buffer, never a string: a string input would be read as a path.
       const { data, info } = await corepool.processImage(req.body, options)
-      res.set('Content-Type', `image/${info.format}`)
-      res.set('X-Image-Width', String(info.width))
-      res.set('X-Image-Height', String(info.height))
+      setImageHeaders(res, info)
       res.send(data)
     } catch (err) {
-      const status = statusFor(err.code)
-      if (status === 500) console.error('resize failed:', err)
-      res.status(status).json({
-        error: err.code ?? 'ERR_INTERNAL',
-        message: status === 500 ? 'internal error' : err.message,
-      })
+      sendError(res, err)
     }
+  })
+
+  // Streamed: the body is never parsed by Express; corepool buffers it (up to
+  // limitInputBytes), checks the header as soon as it arrives, and streams the output.
+  app.post('/stream', (req, res) => {
+    let options
+    try {
+      options = optionsFromQuery(req.query)
+    } catch (err) {
+      sendError(res, err)
+      return
+    }
+    // Stop the work when the client goes away before the answer is sent.
+    const controller = new AbortController()
+    res.on('close', () => controller.abort())
+    const transform = corepool.processStream(options, { signal: controller.signal })
+    transform.once('info', (info) => setImageHeaders(res, info))
+    transform.once('error', (err) => {
+      req.unpipe(transform)
+      req.resume()
+      if (res.headersSent) res.destroy(err)
+      else sendError(res, err)
+    })
+    req.pipe(transform).pipe(res)
   })
 
   // Body-parser errors (413 too large, 400 bad encoding) and anything else.

@@ -2,22 +2,21 @@
 //! rayon pool, one result per input in input order.
 //!
 //! At most `concurrency` images are in flight (default: one per pool thread), so peak
-//! memory is bounded by the largest few images, not by the batch. The bound comes from
-//! running that many "pullers" that each take the next index from a shared counter, so
-//! no thread ever blocks waiting for a slot. One bad file never fails the batch: every
-//! per-file problem, a caught panic included, becomes that file's `error`.
+//! memory is bounded by the largest few images, not by the batch; the fair scheduler
+//! (`crate::schedule`) runs them, interleaved with other calls. One bad file never fails
+//! the batch: every per-file problem, a caught panic included, becomes that file's
+//! `error`.
 
 use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::cancel::CancelFlag;
 use crate::codec;
 use crate::error::{panic_message, Failure};
 use crate::options::ProcessOptions;
-use crate::{input, output, pipeline};
+use crate::{input, output, pipeline, schedule};
 
 /// The outcome for one input.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,7 +88,10 @@ fn forced_panic(input: &str) -> bool {
 }
 
 /// Processes one file into its result; never panics (a panic becomes `ERR_INTERNAL`).
-pub fn process_file(input: &str, opts: &ProcessOptions) -> ImageResult {
+///
+/// A raised `cancel` stops it at the next stage boundary with `ERR_ABORTED`, before
+/// anything is written.
+pub fn process_file(input: &str, opts: &ProcessOptions, cancel: &CancelFlag) -> ImageResult {
     let started = Instant::now();
     let mut result = ImageResult {
         original_path: input.to_owned(),
@@ -104,7 +106,7 @@ pub fn process_file(input: &str, opts: &ProcessOptions) -> ImageResult {
     };
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| -> Result<(), Failure> {
         let path = Path::new(input);
-        let bytes = input::read(path)?;
+        let bytes = input::read(path, opts.limit_input_bytes)?;
         let header = codec::probe(&bytes)?;
         let format = opts.output_format(header.format);
         let target = output::output_path(path, Some(header.format), format, opts)?;
@@ -115,7 +117,8 @@ pub fn process_file(input: &str, opts: &ProcessOptions) -> ImageResult {
         if forced_panic(input) {
             panic!("forced test panic for {input}");
         }
-        let raster = pipeline::transform(&bytes, &header, opts)?;
+        let raster = pipeline::transform(&bytes, &header, opts, cancel)?;
+        pipeline::check(cancel)?;
         let data = codec::encode(&raster, format, &opts.encode_settings())?;
         output::write_atomic(&target, &data, opts.overwrite)?;
         result.processed_size = data.len() as u64;
@@ -135,56 +138,101 @@ pub fn process_file(input: &str, opts: &ProcessOptions) -> ImageResult {
     result
 }
 
-/// Processes every input; results come back in input order.
+/// What a batch hands back when its last image is done: every result in input order,
+/// or `ERR_ABORTED` when it was cancelled.
+pub type BatchOutcome = Result<Vec<ImageResult>, Failure>;
+
+/// Where a batch's progress reports go (called from pool threads, one at a time).
+pub type ProgressSink = Box<dyn Fn(Progress) + Send + Sync>;
+
+/// Starts processing every input on the shared pool and returns at once; `done`
+/// receives the outcome after the last image, exactly once (at once, with
+/// `ERR_QUEUE_FULL`, when the scheduler refuses the call).
 ///
-/// `on_progress` is called after each finished image (from worker threads). When
-/// `cancel` is raised, no new image starts; images in flight finish (their outputs are
-/// complete) and the batch returns `ERR_ABORTED`.
+/// Images go through the fair scheduler (`crate::schedule`), at most `concurrency` at a
+/// time (default: one per pool thread), so other calls interleave with the batch image
+/// by image. Progress is reported after each finished image, under one lock, so `done`
+/// strictly increases from report to report and the last report has `done == total`.
+/// When `cancel` is raised, no new image starts, images in flight stop at their next
+/// stage boundary (nothing partial is written), and the outcome is `ERR_ABORTED`.
+pub fn start_batch(
+    inputs: Vec<String>,
+    opts: ProcessOptions,
+    cancel: CancelFlag,
+    on_progress: ProgressSink,
+    done: Box<dyn FnOnce(BatchOutcome) + Send>,
+) {
+    let total = inputs.len();
+    let cap = opts.concurrency.unwrap_or_else(crate::pool::threads);
+    let slots: Arc<Vec<Mutex<Option<ImageResult>>>> =
+        Arc::new((0..total).map(|_| Mutex::new(None)).collect());
+    // (done, failed), reported under this lock so reports never go backwards.
+    let counts = Mutex::new((0usize, 0usize));
+    let run = {
+        let (slots, cancel) = (slots.clone(), cancel.clone());
+        Arc::new(move |index: usize| {
+            if cancel.is_cancelled() {
+                return;
+            }
+            let input = &inputs[index];
+            let result = process_file(input, &opts, &cancel);
+            let failed = !result.success;
+            *lock(&slots[index]) = Some(result);
+            let mut counts = lock(&counts);
+            counts.0 += 1;
+            counts.1 += usize::from(failed);
+            on_progress(Progress {
+                done: counts.0,
+                total,
+                failed: counts.1,
+                current_path: input.clone(),
+            });
+        })
+    };
+    let done = Arc::new(Mutex::new(Some(done)));
+    let on_finish = done.clone();
+    let finish = Box::new(move || {
+        let results: Option<Vec<ImageResult>> =
+            slots.iter().map(|slot| lock(slot).take()).collect();
+        let outcome = match results {
+            Some(results) if !cancel.is_cancelled() => Ok(results),
+            _ => Err(Failure::aborted()),
+        };
+        if let Some(done) = lock(&on_finish).take() {
+            done(outcome);
+        }
+    });
+    if let Err(refused) = schedule::submit(schedule::Call::new(total, cap, run, finish)) {
+        if let Some(done) = lock(&done).take() {
+            done(Err(refused));
+        }
+    }
+}
+
+/// [`start_batch`], waiting for the outcome: for callers that may block (tests, tools);
+/// never call it from a pool thread.
 pub fn process_files(
     inputs: &[String],
     opts: &ProcessOptions,
     cancel: &CancelFlag,
-    on_progress: &(dyn Fn(Progress) + Sync),
-) -> Result<Vec<ImageResult>, Failure> {
-    let total = inputs.len();
-    let slots: Vec<Mutex<Option<ImageResult>>> = (0..total).map(|_| Mutex::new(None)).collect();
-    let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
-    let failed = AtomicUsize::new(0);
-    let pullers = opts
-        .concurrency
-        .unwrap_or_else(rayon::current_num_threads)
-        .clamp(1, total.max(1));
-    rayon::scope(|scope| {
-        for _ in 0..pullers {
-            scope.spawn(|_| loop {
-                if cancel.is_cancelled() {
-                    return;
-                }
-                let index = next.fetch_add(1, Ordering::Relaxed);
-                let Some(input) = inputs.get(index) else {
-                    return;
-                };
-                let result = process_file(input, opts);
-                if !result.success {
-                    failed.fetch_add(1, Ordering::Relaxed);
-                }
-                *slots[index].lock().unwrap_or_else(|p| p.into_inner()) = Some(result);
-                let finished = done.fetch_add(1, Ordering::AcqRel) + 1;
-                on_progress(Progress {
-                    done: finished,
-                    total,
-                    failed: failed.load(Ordering::Relaxed),
-                    current_path: input.clone(),
-                });
-            });
-        }
-    });
-    let results: Option<Vec<ImageResult>> = slots
-        .into_iter()
-        .map(|slot| slot.into_inner().unwrap_or_else(|p| p.into_inner()))
-        .collect();
-    results.ok_or_else(Failure::aborted)
+    on_progress: ProgressSink,
+) -> BatchOutcome {
+    let (tx, rx) = mpsc::channel();
+    start_batch(
+        inputs.to_vec(),
+        opts.clone(),
+        cancel.clone(),
+        on_progress,
+        Box::new(move |outcome| {
+            let _ = tx.send(outcome);
+        }),
+    );
+    rx.recv()
+        .unwrap_or_else(|_| Err(Failure::internal("the batch ended without an outcome")))
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 #[cfg(test)]
@@ -229,12 +277,16 @@ mod tests {
             },
             ..ProcessOptions::default()
         };
-        let seen = AtomicUsize::new(0);
-        let results = process_files(&inputs, &opts, &CancelFlag::new(), &|_| {
-            seen.fetch_add(1, Ordering::Relaxed);
-        })
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let results = process_files(
+            &inputs,
+            &opts,
+            &CancelFlag::new(),
+            Box::new(move |p| lock(&log).push(p.done)),
+        )
         .expect("not aborted");
-        assert_eq!(seen.load(Ordering::Relaxed), 4);
+        assert_eq!(*lock(&seen), [1, 2, 3, 4], "reports strictly increase");
         assert!(results[0].success, "{:?}", results[0].error);
         assert_eq!((results[0].width, results[0].height), (20, 15));
         assert_eq!(
@@ -254,8 +306,8 @@ mod tests {
             ]
         );
         // A second run refuses to overwrite.
-        let again =
-            process_files(&inputs[..1], &opts, &CancelFlag::new(), &|_| {}).expect("not aborted");
+        let again = process_files(&inputs[..1], &opts, &CancelFlag::new(), Box::new(|_| {}))
+            .expect("not aborted");
         assert_eq!(
             again[0].error.as_ref().map(|e| e.code),
             Some(ErrorCode::OutputExists)
@@ -271,7 +323,7 @@ mod tests {
             &["x.png".into()],
             &ProcessOptions::default(),
             &cancel,
-            &|_| {},
+            Box::new(|_| {}),
         )
         .expect_err("aborted");
         assert_eq!(err.code, ErrorCode::Aborted);
@@ -290,7 +342,11 @@ mod tests {
         )
         .expect("png");
         fs::write(&file, png).expect("write");
-        let result = process_file(&file.to_string_lossy(), &ProcessOptions::default());
+        let result = process_file(
+            &file.to_string_lossy(),
+            &ProcessOptions::default(),
+            &CancelFlag::new(),
+        );
         assert_eq!(result.error.map(|e| e.code), Some(ErrorCode::Internal));
         fs::remove_dir_all(&dir).expect("cleanup");
     }

@@ -24,6 +24,8 @@ pub enum ErrorCode {
     OutputWrite,
     /// The caller aborted the operation through its `AbortSignal`.
     Aborted,
+    /// Too many calls are queued or running (`setMaxQueue`); the call did not start.
+    QueueFull,
     /// A bug in corepool: a caught panic or a broken invariant.
     Internal,
 }
@@ -40,6 +42,7 @@ impl ErrorCode {
             Self::OutputExists => "ERR_OUTPUT_EXISTS",
             Self::OutputWrite => "ERR_OUTPUT_WRITE",
             Self::Aborted => "ERR_ABORTED",
+            Self::QueueFull => "ERR_QUEUE_FULL",
             Self::Internal => "ERR_INTERNAL",
         }
     }
@@ -142,7 +145,13 @@ impl From<crate::primes::PrimesError> for Failure {
 
 impl From<crate::input::InputError> for Failure {
     fn from(err: crate::input::InputError) -> Self {
-        Failure::new(ErrorCode::InputNotFound, err.to_string())
+        use crate::input::InputError as E;
+        let code = match err {
+            E::NotFound { .. } => ErrorCode::InputNotFound,
+            E::NotRegular { .. } => ErrorCode::InputUnsupported,
+            E::TooLarge { .. } => ErrorCode::InputTooLarge,
+        };
+        Failure::new(code, err.to_string())
     }
 }
 

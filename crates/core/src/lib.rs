@@ -26,12 +26,16 @@ pub mod pool;
 pub mod primes;
 mod raster;
 pub mod resample;
+pub mod schedule;
 mod srgb;
 #[cfg(any(test, feature = "test-hooks"))]
 pub mod testing;
 pub mod validate;
 
-pub use batch::{process_file, process_files, ImageResult, Progress, Throttle};
+pub use batch::{
+    process_file, process_files, start_batch, BatchOutcome, ImageResult, Progress, ProgressSink,
+    Throttle,
+};
 pub use cancel::CancelFlag;
 pub use codec::{probe, Format, Header};
 pub use error::{panic_message, ErrorClass, ErrorCode, Failure};

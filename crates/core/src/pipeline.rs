@@ -8,7 +8,11 @@
 //! 5. flip, then flop
 //! 6. grayscale
 //! 7. encode (same format as the input unless `format` says otherwise)
+//!
+//! Cancellation is checked at every stage boundary: a raised [`CancelFlag`] stops the
+//! work there with `ERR_ABORTED`, before anything is written.
 
+use crate::cancel::CancelFlag;
 use crate::codec::{self, Format, Header};
 use crate::error::{ErrorCode, Failure};
 use crate::options::ProcessOptions;
@@ -25,12 +29,36 @@ pub struct Encoded {
     pub channels: u8,
 }
 
+/// `Err(ERR_ABORTED)` once `cancel` is raised.
+pub(crate) fn check(cancel: &CancelFlag) -> Result<(), Failure> {
+    if cancel.is_cancelled() {
+        Err(Failure::aborted())
+    } else {
+        Ok(())
+    }
+}
+
 /// Runs the whole pipeline on an encoded image.
-pub fn process(bytes: &[u8], opts: &ProcessOptions) -> Result<Encoded, Failure> {
+pub fn process(
+    bytes: &[u8],
+    opts: &ProcessOptions,
+    cancel: &CancelFlag,
+) -> Result<Encoded, Failure> {
+    check(cancel)?;
+    if bytes.len() as u64 > opts.limit_input_bytes {
+        return Err(Failure::new(
+            ErrorCode::InputTooLarge,
+            format!(
+                "input has {} bytes, more than limitInputBytes ({})",
+                bytes.len(),
+                opts.limit_input_bytes
+            ),
+        ));
+    }
     let header = codec::probe(bytes)?;
     codec::check_limit(&header, opts.limit_input_pixels)?;
     let format = opts.output_format(header.format);
-    let raster = transform(bytes, &header, opts)?;
+    let raster = transform(bytes, &header, opts, cancel)?;
     let data = codec::encode(&raster, format, &opts.encode_settings())?;
     Ok(Encoded {
         data,
@@ -46,6 +74,7 @@ pub(crate) fn transform(
     bytes: &[u8],
     header: &Header,
     opts: &ProcessOptions,
+    cancel: &CancelFlag,
 ) -> Result<Raster, Failure> {
     let swapped = opts.auto_orient && header.orientation >= 5;
     let request = opts.resize_request();
@@ -90,6 +119,7 @@ pub(crate) fn transform(
         opts.fail_on,
         opts.limit_input_pixels,
     )?;
+    check(cancel)?;
     if opts.auto_orient {
         raster = raster.orient(header.orientation);
     }
@@ -101,6 +131,7 @@ pub(crate) fn transform(
             opts.rotation,
             opts.background,
         )?;
+        check(cancel)?;
     }
     if opts.rotation != 0.0 {
         let (w, h) = Raster::rotated_size(raster.width, raster.height, opts.rotation);
@@ -122,6 +153,7 @@ pub(crate) fn transform(
     if opts.grayscale && !raster.is_grey() {
         raster = raster.to_grey();
     }
+    check(cancel)?;
     Ok(raster)
 }
 
@@ -149,7 +181,7 @@ mod tests {
             grayscale: true,
             ..ProcessOptions::default()
         };
-        let out = process(&jpeg(1000, 872), &opts).expect("processes");
+        let out = process(&jpeg(1000, 872), &opts, &CancelFlag::new()).expect("processes");
         assert_eq!(
             (out.width, out.height, out.channels, out.format),
             (600, 800, 1, Format::Jpeg)
@@ -162,18 +194,35 @@ mod tests {
     fn bad_bytes_give_coded_failures() {
         let opts = ProcessOptions::default();
         assert_eq!(
-            process(b"", &opts).map(|_| ()).unwrap_err().code,
+            process(b"", &opts, &CancelFlag::new())
+                .map(|_| ())
+                .unwrap_err()
+                .code,
             ErrorCode::InputUnsupported
         );
         assert_eq!(
-            process(b"text", &opts).map(|_| ()).unwrap_err().code,
+            process(b"text", &opts, &CancelFlag::new())
+                .map(|_| ())
+                .unwrap_err()
+                .code,
             ErrorCode::InputUnsupported
         );
         let mut truncated = jpeg(64, 64);
         truncated.truncate(truncated.len() / 2);
         assert_eq!(
-            process(&truncated, &opts).map(|_| ()).unwrap_err().code,
+            process(&truncated, &opts, &CancelFlag::new())
+                .map(|_| ())
+                .unwrap_err()
+                .code,
             ErrorCode::InputCorrupt
         );
+    }
+
+    #[test]
+    fn a_raised_flag_stops_the_pipeline_with_aborted() {
+        let cancel = CancelFlag::new();
+        cancel.cancel();
+        let err = process(&jpeg(64, 64), &ProcessOptions::default(), &cancel).expect_err("aborted");
+        assert_eq!(err.code, ErrorCode::Aborted);
     }
 }

@@ -45,7 +45,14 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use corepool_core::codec::{self as decode, EncodeSettings};
-use corepool_core::{process, ErrorCode, Fit, Format, ProcessOptions, Raster, ResizeRequest};
+use corepool_core::{
+    CancelFlag, Encoded, ErrorCode, Failure, Fit, Format, ProcessOptions, Raster, ResizeRequest,
+};
+
+/// The pipeline, never cancelled.
+fn process(bytes: &[u8], opts: &ProcessOptions) -> Result<Encoded, Failure> {
+    corepool_core::process(bytes, opts, &CancelFlag::new())
+}
 
 // ---------------------------------------------------------------------------------
 // A counting allocator: live bytes, their peak, and a hard cap.

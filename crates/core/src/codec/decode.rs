@@ -202,7 +202,7 @@ pub fn decode(
     limit_pixels: Option<u64>,
 ) -> Result<Raster, DecodeError> {
     if header.format == Format::Jpeg {
-        let raster = jpeg::decode(bytes, denominator, grey, fail_on == FailOn::Warning)?;
+        let raster = jpeg::decode(bytes, denominator, grey, fail_on)?;
         let (w, h) = shrunk_size(header, denominator);
         // libjpeg rounds the scaled size up; drop the partial last column and row.
         return Ok(if (raster.width, raster.height) == (w, h) {

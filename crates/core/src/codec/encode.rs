@@ -124,12 +124,21 @@ pub fn encode(
             } else {
                 webp::PixelLayout::Rgb
             };
-            let encoder = webp::Encoder::new(&src.data, layout, w, h);
-            let memory = if settings.lossless {
-                encoder.encode_lossless()
+            // Through libwebp's configuration API: the crate's `encode`/`encode_lossless`
+            // unwrap its errors internally, which would surface as ERR_INTERNAL panics.
+            let mut config = webp::WebPConfig::new().map_err(|()| {
+                EncodeError::library(format, "libwebp cannot initialise its configuration")
+            })?;
+            config.lossless = i32::from(settings.lossless);
+            config.alpha_compression = i32::from(!settings.lossless);
+            config.quality = if settings.lossless {
+                75.0
             } else {
-                encoder.encode(f32::from(quality))
+                f32::from(quality)
             };
+            let memory = webp::Encoder::new(&src.data, layout, w, h)
+                .encode_advanced(&config)
+                .map_err(|e| EncodeError::library(format, format!("{e:?}")))?;
             out.extend_from_slice(&memory);
         }
         Format::Avif => {

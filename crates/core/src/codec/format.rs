@@ -67,11 +67,40 @@ impl Format {
     }
 }
 
-/// How strictly damaged input is treated, like sharp's `failOn`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How strictly damaged input is treated, like sharp's (libvips') `failOn`. The levels
+/// are ordered: each fails on everything the one before it fails on, and more.
+///
+/// What tells them apart, per format:
+/// - JPEG (libjpeg): a fatal libjpeg error fails at every level. Truncation (libjpeg's
+///   "Premature end of JPEG file" warning) fails at `Truncated` and above; the missing
+///   rows are grey with `None`. Every other libjpeg warning (corrupt data, extraneous
+///   bytes, bad Huffman codes) fails only at `Warning`.
+/// - PNG, GIF, WebP, TIFF, BMP (image-rs decoders): these report no warnings and cannot
+///   decode past an error, so every level fails on a decoder error, including
+///   truncation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum FailOn {
-    /// Decode what can be decoded; truncated data becomes grey or transparent.
+    /// Decode what can be decoded; truncated data becomes grey.
     None,
-    /// Any decoder warning or error fails the file (the default).
+    /// Fail on truncated data.
+    Truncated,
+    /// Fail on truncated data and decoder errors.
+    Error,
+    /// Fail on any decoder warning too (the default).
     Warning,
+}
+
+impl FailOn {
+    /// The names users may pass, weakest first.
+    pub const NAMES: [&'static str; 4] = ["none", "truncated", "error", "warning"];
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "none" => Self::None,
+            "truncated" => Self::Truncated,
+            "error" => Self::Error,
+            "warning" => Self::Warning,
+            _ => return None,
+        })
+    }
 }

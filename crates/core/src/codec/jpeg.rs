@@ -12,11 +12,11 @@ use std::os::raw::c_int;
 use std::panic::{self, AssertUnwindSafe};
 
 use mozjpeg::{ColorSpace, Compress, Decompress, Marker};
-use mozjpeg_sys::{jpeg_common_struct, jpeg_error_mgr, jpeg_std_error};
+use mozjpeg_sys::{jpeg_common_struct, jpeg_error_mgr, jpeg_std_error, JWRN_JPEG_EOF};
 
 use super::error::{DecodeError, EncodeError};
 use super::exif;
-use super::format::Format;
+use super::format::{FailOn, Format};
 use super::icc;
 use crate::raster::Raster;
 
@@ -83,21 +83,41 @@ extern "C-unwind" fn fatal(cinfo: &mut jpeg_common_struct) {
     panic::resume_unwind(Box::new(JpegFailure(message(cinfo))));
 }
 
-extern "C-unwind" fn warn_strict(cinfo: &mut jpeg_common_struct, level: c_int) {
+/// Whether libjpeg's current warning is the truncation one.
+fn is_truncation(cinfo: &jpeg_common_struct) -> bool {
+    // SAFETY: `err` is the error manager libjpeg was created with (or null).
+    unsafe { cinfo.err.as_ref() }.is_some_and(|e| e.msg_code == JWRN_JPEG_EOF as c_int)
+}
+
+/// Warnings (`level < 0`) fail: every one of them.
+extern "C-unwind" fn warn_fail_all(cinfo: &mut jpeg_common_struct, level: c_int) {
     if level < 0 {
+        panic::resume_unwind(Box::new(JpegFailure(message(cinfo))));
+    }
+}
+
+/// Only the truncation warning fails.
+extern "C-unwind" fn warn_fail_truncated(cinfo: &mut jpeg_common_struct, level: c_int) {
+    if level < 0 && is_truncation(cinfo) {
         panic::resume_unwind(Box::new(JpegFailure(message(cinfo))));
     }
 }
 
 extern "C-unwind" fn warn_quiet(_cinfo: &mut jpeg_common_struct, _level: c_int) {}
 
-fn error_mgr(strict: bool) -> jpeg_error_mgr {
+/// An error manager whose fatal errors unwind to [`guard`] and whose warnings fail as
+/// `fail_on` says (see [`FailOn`]).
+fn error_mgr(fail_on: FailOn) -> jpeg_error_mgr {
     // SAFETY: a zeroed jpeg_error_mgr is a valid argument for jpeg_std_error, which
     // fills in every field.
     let mut err: jpeg_error_mgr = unsafe { std::mem::zeroed() };
     unsafe { jpeg_std_error(&mut err) };
     err.error_exit = Some(fatal);
-    err.emit_message = Some(if strict { warn_strict } else { warn_quiet });
+    err.emit_message = Some(match fail_on {
+        FailOn::None => warn_quiet,
+        FailOn::Truncated | FailOn::Error => warn_fail_truncated,
+        FailOn::Warning => warn_fail_all,
+    });
     err
 }
 
@@ -127,7 +147,7 @@ pub struct JpegHeader {
 /// Reads the header and the EXIF orientation, without decoding pixels.
 pub fn probe(bytes: &[u8]) -> Result<JpegHeader, DecodeError> {
     guard(|| {
-        let d = Decompress::with_err(error_mgr(true))
+        let d = Decompress::with_err(error_mgr(FailOn::Warning))
             .with_markers(&[Marker::APP(1)])
             .from_mem(bytes)?;
         let orientation = d
@@ -177,10 +197,10 @@ pub fn decode(
     bytes: &[u8],
     denominator: u8,
     grey: bool,
-    strict: bool,
+    fail_on: FailOn,
 ) -> Result<Raster, DecodeError> {
     let (width, height, channels, data, cmyk, profile) = guard(|| {
-        let mut d = Decompress::with_err(error_mgr(strict))
+        let mut d = Decompress::with_err(error_mgr(fail_on))
             .with_markers(&[Marker::APP(2)])
             .from_mem(bytes)?;
         let profile = icc::from_jpeg_app2(
@@ -253,7 +273,7 @@ pub fn encode(raster: &Raster, quality: u8) -> Result<Vec<u8>, EncodeError> {
         }
     };
     guard(|| {
-        let mut c = Compress::new_err(Box::new(error_mgr(true)), colour_space);
+        let mut c = Compress::new_err(Box::new(error_mgr(FailOn::Warning)), colour_space);
         c.set_fastest_defaults();
         c.set_size(raster.width as usize, raster.height as usize);
         c.set_quality(f32::from(quality));
@@ -292,7 +312,7 @@ mod tests {
             ),
             (64, 48, 3, 1)
         );
-        let full = decode(&jpeg, 1, false, true).expect("decodes");
+        let full = decode(&jpeg, 1, false, FailOn::Warning).expect("decodes");
         assert_eq!((full.width, full.height, full.channels), (64, 48, 3));
         // Close to the original: JPEG at q90 on a smooth gradient.
         let err: u64 = full
@@ -306,7 +326,7 @@ mod tests {
             "mean error {}",
             err / full.data.len() as u64
         );
-        let quarter = decode(&jpeg, 4, true, true).expect("decodes scaled");
+        let quarter = decode(&jpeg, 4, true, FailOn::Warning).expect("decodes scaled");
         assert_eq!(
             (quarter.width, quarter.height, quarter.channels),
             (16, 12, 1)
@@ -344,12 +364,31 @@ mod tests {
             Err(DecodeError::Corrupt(_))
         ));
         let truncated = &jpeg[..jpeg.len() / 2];
-        assert!(matches!(
-            decode(truncated, 1, false, true),
-            Err(DecodeError::Corrupt(_))
-        ));
-        // Lenient mode decodes what is there.
-        let lenient = decode(truncated, 1, false, false).expect("lenient decode");
+        // Truncation fails from 'truncated' up; 'none' decodes what is there.
+        for level in [FailOn::Truncated, FailOn::Error, FailOn::Warning] {
+            assert!(
+                matches!(decode(truncated, 1, false, level), Err(DecodeError::Corrupt(m)) if m.contains("Premature end")),
+                "{level:?}"
+            );
+        }
+        let lenient = decode(truncated, 1, false, FailOn::None).expect("lenient decode");
         assert_eq!((lenient.width, lenient.height), (64, 48));
+    }
+
+    #[test]
+    fn other_warnings_fail_only_at_the_warning_level() {
+        // Garbage between the entropy-coded data and EOI: libjpeg warns "Corrupt JPEG
+        // data: N extraneous bytes before marker 0xd9", a warning that is not truncation.
+        let jpeg = encode(&gradient(64, 48), 90).expect("encodes");
+        let mut noisy = jpeg[..jpeg.len() - 2].to_vec();
+        noisy.extend_from_slice(&[0x12, 0x34, 0x56, 0xFF, 0xD9]);
+        assert!(matches!(
+            decode(&noisy, 1, false, FailOn::Warning),
+            Err(DecodeError::Corrupt(m)) if m.contains("extraneous")
+        ));
+        for level in [FailOn::None, FailOn::Truncated, FailOn::Error] {
+            let r = decode(&noisy, 1, false, level).expect("decodes despite the warning");
+            assert_eq!((r.width, r.height), (64, 48), "{level:?}");
+        }
     }
 }

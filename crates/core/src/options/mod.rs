@@ -49,6 +49,8 @@ pub struct ProcessOptions {
     pub concurrency: Option<usize>,
     /// `None`: no limit.
     pub limit_input_pixels: Option<u64>,
+    /// The most bytes an input may have (files, buffers, streams).
+    pub limit_input_bytes: u64,
     pub fail_on: FailOn,
 }
 
@@ -71,6 +73,7 @@ impl Default for ProcessOptions {
             overwrite: false,
             concurrency: None,
             limit_input_pixels: Some(DEFAULT_LIMIT_INPUT_PIXELS),
+            limit_input_bytes: crate::input::DEFAULT_LIMIT_INPUT_BYTES,
             fail_on: FailOn::Warning,
         }
     }

@@ -101,8 +101,6 @@ const BASE: OptionSpec = OptionSpec {
     apply: |_, _, _| Ok(()),
 };
 
-const FAIL_ON_LEVELS: &[&str] = &["none", "truncated", "error", "warning"];
-
 /// Every option of `processImages` and `processImage`, in the order of the docs.
 pub static OPTIONS: &[OptionSpec] = &[
     OptionSpec {
@@ -375,16 +373,25 @@ pub static OPTIONS: &[OptionSpec] = &[
         ..BASE
     },
     OptionSpec {
+        name: "limitInputBytes",
+        kind: Kind::Number,
+        ts_type: "number",
+        default: "268435456 (256 MiB)",
+        doc: "Refuse inputs (files, buffers, streams) of more bytes, checked before reading them.",
+        apply: |o, k, v| {
+            o.limit_input_bytes = integer_in_range(k, v, 1, 1 << 53)?;
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
         name: "failOn",
-        kind: Kind::Choice(FAIL_ON_LEVELS),
+        kind: Kind::Choice(&FailOn::NAMES),
         ts_type: "'none' | 'truncated' | 'error' | 'warning'",
         default: "warning",
-        doc: "'warning' rejects truncated or corrupt data; 'none' decodes what it can.",
+        doc: "How strictly damaged input fails, as in sharp: 'none' decodes what it can, 'truncated' fails on truncated data, 'error' also on decoder errors, 'warning' also on decoder warnings (per format: see the README).",
         apply: |o, k, v| {
-            o.fail_on = match one_of(k, v, FAIL_ON_LEVELS)? {
-                "none" => FailOn::None,
-                _ => FailOn::Warning,
-            };
+            o.fail_on = FailOn::parse(one_of(k, v, &FailOn::NAMES)?).unwrap_or(FailOn::Warning);
             Ok(())
         },
         ..BASE
