@@ -69,14 +69,51 @@ function printTable(out, header, rows, rightAligned) {
 /** A corepool error code, if `err` carries one. */
 const codeOf = (err) => (err && typeof err.code === 'string' ? err.code : undefined)
 
-/** Aborts `controller` on the first Ctrl-C; a second Ctrl-C kills the process. */
-function abortOnSigint(controller) {
+const SHOW_CURSOR = '\x1b[?25h'
+
+/**
+ * Aborts `controller` on the first Ctrl-C (work stops at the next stage boundary of
+ * each image in flight); a second Ctrl-C exits at once with 130. `clear()` takes the
+ * progress bar off the screen before any message, and the cursor is always shown
+ * again.
+ */
+function abortOnSigint(controller, clear = () => {}) {
+  let interrupted = false
   const onSigint = () => {
-    process.stderr.write('\ncorepool: interrupted, stopping (press Ctrl-C again to force)\n')
+    clear()
+    if (interrupted) {
+      if (process.stderr.isTTY) process.stderr.write(SHOW_CURSOR)
+      process.stderr.write('corepool: interrupted again, exiting\n')
+      process.exit(EXIT_INTERRUPTED)
+    }
+    interrupted = true
+    process.stderr.write('corepool: interrupted, stopping (press Ctrl-C again to force)\n')
     controller.abort()
   }
-  process.once('SIGINT', onSigint)
+  process.on('SIGINT', onSigint)
   return () => process.removeListener('SIGINT', onSigint)
+}
+
+/** The names of corepool's options, as this CLI spells them: `width` is `--width`. */
+let flagNames
+function cliFlagOf(name) {
+  flagNames ??= new Map(
+    corepool.optionTable().flatMap((o) => [o.name, o.alias].filter(Boolean).map((n) => [n, o.cliFlag])),
+  )
+  return flagNames.get(name)
+}
+
+/**
+ * A corepool message reworded for the command line: options are named by their flags
+ * (`for width but` becomes `for --width but`, `pass overwrite: true` becomes
+ * `pass --overwrite`).
+ */
+function forCli(message) {
+  return String(message)
+    .replace(/\bpass (\w+): true\b/g, (m, name) => (cliFlagOf(name) ? `pass --${cliFlagOf(name)}` : m))
+    .replace(/\bfor (\w+) but received\b/g, (m, name) =>
+      cliFlagOf(name) ? `for --${cliFlagOf(name)} but received` : m,
+    )
 }
 
 // ---------------------------------------------------------------------------
@@ -234,23 +271,35 @@ async function runResize(inputs, opts) {
   }
 
   const controller = new AbortController()
-  const stopListening = abortOnSigint(controller)
+  let barShown = Boolean(bar)
+  const clearBar = () => {
+    if (barShown) {
+      barShown = false
+      bar.stop()
+      if (process.stderr.isTTY) process.stderr.write(SHOW_CURSOR)
+    }
+  }
+  process.once('exit', clearBar)
+  const stopListening = abortOnSigint(controller, clearBar)
   const started = process.hrtime.bigint()
   let results
   try {
     results = await corepool.processImages(files, options, {
       signal: controller.signal,
       onProgress: bar
-        ? (p) =>
-            bar.update(p.done, {
-              failed: p.failed,
-              file: path.basename(p.currentPath),
-            })
+        ? (p) => {
+            if (barShown)
+              bar.update(p.done, {
+                failed: p.failed,
+                file: path.basename(p.currentPath),
+              })
+          }
         : undefined,
     })
   } finally {
     stopListening()
-    if (bar) bar.stop()
+    clearBar()
+    process.removeListener('exit', clearBar)
   }
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6
 
@@ -279,7 +328,7 @@ function printResizeSummary(results, wallMs, options) {
     out.write('\nerrors:\n')
     for (const r of failed) {
       const e = r.error || { code: 'ERR_INTERNAL', message: 'no error reported' }
-      out.write(`  ${r.originalPath}: ${e.code}: ${e.message}\n`)
+      out.write(`  ${r.originalPath}: ${e.code}: ${forCli(e.message)}\n`)
     }
   }
   const ok = results.length - failed.length
@@ -313,6 +362,11 @@ async function runPrimes(maxArg, opts) {
       process.stdout.write(`${count}\n`)
       reportTime(started)
       return 0
+    }
+    if (typeof max === 'number' && max > 2 ** 32 && max <= 2 ** 53) {
+      throw Object.assign(new UsageError(`cannot list the primes below ${maxArg}: listing goes up to 2**32`), {
+        hint: `count them instead: corepool primes ${maxArg} --count`,
+      })
     }
     const primes = await corepool.calculatePrimes(max, { signal: controller.signal })
     reportTime(started)
@@ -442,7 +496,8 @@ async function main(argv) {
     }
     const code = codeOf(err)
     if (err instanceof UsageError || code === 'ERR_INVALID_OPTION') {
-      process.stderr.write(`corepool: ${err.message}\n`)
+      const hint = err.hint ?? `run 'corepool help ${program.args[0] ?? ''}'.`.replace(" ''", '')
+      process.stderr.write(`corepool: ${forCli(err.message)}\n  hint: ${hint}\n`)
       process.exitCode = EXIT_USAGE
     } else if (code === 'ERR_ABORTED') {
       process.stderr.write('corepool: aborted\n')
