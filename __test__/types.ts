@@ -12,7 +12,9 @@ import {
   metadata,
   processImage,
   processImages,
+  processStream,
   setConcurrency,
+  setMaxQueue,
 } from '../index.js'
 import type {
   BatchHooks,
@@ -163,10 +165,24 @@ const notString: Promise<string> = countPrimes(10)
 calculatePrimesSync(10).then(() => {})
 // @ts-expect-error setConcurrency takes a number
 setConcurrency('4')
+// @ts-expect-error setMaxQueue takes a number
+setMaxQueue('4')
+// @ts-expect-error processStream's hooks take an AbortSignal, not a controller
+processStream({ width: 10 }, { signal: new AbortController() })
 async function badResultField(): Promise<void> {
   const [r] = await processImages(['a.jpg'])
   // @ts-expect-error results have no `size` (it is processedSize)
   void r!.size
 }
 
-export { target, images, primes, pool, badResultField, notArray, notString }
+// Single images, headers and streams take a signal too; streams are Duplex.
+async function cancellable(signal: AbortSignal): Promise<number> {
+  const { info } = await processImage(Buffer.alloc(0), { width: 10 }, { signal })
+  const header: ImageInfo = await metadata('a.jpg', { signal })
+  const stream = processStream({ width: 10, limitInputBytes: 1 << 20 }, { signal })
+  stream.on('info', (i) => void i.width)
+  setMaxQueue(Infinity)
+  return info.width + header.width + (stream.writable ? 1 : 0)
+}
+
+export { target, images, primes, pool, badResultField, notArray, notString, cancellable }

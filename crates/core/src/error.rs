@@ -109,6 +109,7 @@ impl From<crate::codec::DecodeError> for Failure {
             E::Empty | E::Unsupported(_) => ErrorCode::InputUnsupported,
             E::Corrupt(_) => ErrorCode::InputCorrupt,
             E::TooLarge { .. } | E::LimitExceeded(_) => ErrorCode::InputTooLarge,
+            E::Aborted => return Failure::aborted(),
         };
         Failure::new(code, err.to_string())
     }

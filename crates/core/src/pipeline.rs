@@ -118,6 +118,7 @@ pub(crate) fn transform(
         grey_decode,
         opts.fail_on,
         opts.limit_input_pixels,
+        cancel,
     )?;
     check(cancel)?;
     if opts.auto_orient {

@@ -11,6 +11,7 @@ use super::format::{FailOn, Format};
 use super::jpeg;
 use super::sniff::recognise;
 use super::webp_container;
+use crate::cancel::CancelFlag;
 use crate::raster::Raster;
 
 /// What the header of an input says.
@@ -200,9 +201,10 @@ pub fn decode(
     grey: bool,
     fail_on: FailOn,
     limit_pixels: Option<u64>,
+    cancel: &CancelFlag,
 ) -> Result<Raster, DecodeError> {
     if header.format == Format::Jpeg {
-        let raster = jpeg::decode(bytes, denominator, grey, fail_on)?;
+        let raster = jpeg::decode(bytes, denominator, grey, fail_on, cancel)?;
         let (w, h) = shrunk_size(header, denominator);
         // libjpeg rounds the scaled size up; drop the partial last column and row.
         return Ok(if (raster.width, raster.height) == (w, h) {

@@ -5,6 +5,9 @@
 pub enum DecodeError {
     #[error("input is empty (0 bytes)")]
     Empty,
+    /// The caller cancelled the decode (it stops within the next 64 KiB of input).
+    #[error("the operation was aborted")]
+    Aborted,
     #[error("{0}")]
     Unsupported(String),
     #[error("{0}")]

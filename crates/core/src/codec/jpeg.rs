@@ -18,6 +18,7 @@ use super::error::{DecodeError, EncodeError};
 use super::exif;
 use super::format::{FailOn, Format};
 use super::icc;
+use crate::cancel::CancelFlag;
 use crate::raster::Raster;
 
 /// The payload our libjpeg error handlers unwind with.
@@ -187,6 +188,39 @@ pub fn shrink_denominator(size: (u32, u32), target: (u32, u32)) -> u8 {
     d
 }
 
+/// The compressed bytes served to libjpeg in slices of this size, so that a decode
+/// (a progressive one spends most of its time consuming scans) checks for cancellation
+/// between slices.
+const CANCEL_CHECK_BYTES: usize = 64 << 10;
+
+/// `bytes` as a `BufRead` that fails (libjpeg: "read error") once `cancel` is raised.
+struct CancellableInput<'a> {
+    bytes: &'a [u8],
+    cancel: &'a CancelFlag,
+}
+
+impl std::io::Read for CancellableInput<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = std::io::BufRead::fill_buf(self)?.len().min(out.len());
+        out[..n].copy_from_slice(&self.bytes[..n]);
+        std::io::BufRead::consume(self, n);
+        Ok(n)
+    }
+}
+
+impl std::io::BufRead for CancellableInput<'_> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.cancel.is_cancelled() {
+            return Err(std::io::Error::other("aborted"));
+        }
+        Ok(&self.bytes[..self.bytes.len().min(CANCEL_CHECK_BYTES)])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.bytes = &self.bytes[n.min(self.bytes.len())..];
+    }
+}
+
 /// Decodes to RGB (or grey when `grey` is set or the file is grey), scaled by
 /// `1/denominator` in the DCT domain.
 ///
@@ -198,11 +232,13 @@ pub fn decode(
     denominator: u8,
     grey: bool,
     fail_on: FailOn,
+    cancel: &CancelFlag,
 ) -> Result<Raster, DecodeError> {
-    let (width, height, channels, data, cmyk, profile) = guard(|| {
+    let input = CancellableInput { bytes, cancel };
+    let decoded = guard(|| {
         let mut d = Decompress::with_err(error_mgr(fail_on))
             .with_markers(&[Marker::APP(2)])
-            .from_mem(bytes)?;
+            .from_reader(input)?;
         let profile = icc::from_jpeg_app2(
             d.markers()
                 .filter(|m| m.marker == Marker::APP(2))
@@ -226,7 +262,11 @@ pub fn decode(
             (data.len() / (w as usize * h as usize).max(1)) as u8
         };
         Ok((w, h, channels, data, cmyk, profile))
-    })?;
+    });
+    if cancel.is_cancelled() {
+        return Err(DecodeError::Aborted);
+    }
+    let (width, height, channels, data, cmyk, profile) = decoded?;
     let (channels, data) = if cmyk {
         (3, cmyk_to_rgb(&data))
     } else {
@@ -312,7 +352,7 @@ mod tests {
             ),
             (64, 48, 3, 1)
         );
-        let full = decode(&jpeg, 1, false, FailOn::Warning).expect("decodes");
+        let full = decode(&jpeg, 1, false, FailOn::Warning, &CancelFlag::new()).expect("decodes");
         assert_eq!((full.width, full.height, full.channels), (64, 48, 3));
         // Close to the original: JPEG at q90 on a smooth gradient.
         let err: u64 = full
@@ -326,7 +366,8 @@ mod tests {
             "mean error {}",
             err / full.data.len() as u64
         );
-        let quarter = decode(&jpeg, 4, true, FailOn::Warning).expect("decodes scaled");
+        let quarter =
+            decode(&jpeg, 4, true, FailOn::Warning, &CancelFlag::new()).expect("decodes scaled");
         assert_eq!(
             (quarter.width, quarter.height, quarter.channels),
             (16, 12, 1)
@@ -367,28 +408,50 @@ mod tests {
         // Truncation fails from 'truncated' up; 'none' decodes what is there.
         for level in [FailOn::Truncated, FailOn::Error, FailOn::Warning] {
             assert!(
-                matches!(decode(truncated, 1, false, level), Err(DecodeError::Corrupt(m)) if m.contains("Premature end")),
+                matches!(decode(truncated, 1, false, level, &CancelFlag::new()), Err(DecodeError::Corrupt(m)) if m.contains("Premature end")),
                 "{level:?}"
             );
         }
-        let lenient = decode(truncated, 1, false, FailOn::None).expect("lenient decode");
+        let lenient =
+            decode(truncated, 1, false, FailOn::None, &CancelFlag::new()).expect("lenient decode");
         assert_eq!((lenient.width, lenient.height), (64, 48));
     }
 
     #[test]
     fn other_warnings_fail_only_at_the_warning_level() {
-        // Garbage between the entropy-coded data and EOI: libjpeg warns "Corrupt JPEG
-        // data: N extraneous bytes before marker 0xd9", a warning that is not truncation.
+        // Garbage between two markers: libjpeg warns "Corrupt JPEG data: 3 extraneous
+        // bytes before marker 0x..", a warning that is not truncation.
         let jpeg = encode(&gradient(64, 48), 90).expect("encodes");
-        let mut noisy = jpeg[..jpeg.len() - 2].to_vec();
-        noisy.extend_from_slice(&[0x12, 0x34, 0x56, 0xFF, 0xD9]);
+        let mut noisy = jpeg[..2].to_vec();
+        noisy.extend_from_slice(&[0x12, 0x34, 0x56]);
+        noisy.extend_from_slice(&jpeg[2..]);
         assert!(matches!(
-            decode(&noisy, 1, false, FailOn::Warning),
+            decode(&noisy, 1, false, FailOn::Warning, &CancelFlag::new()),
             Err(DecodeError::Corrupt(m)) if m.contains("extraneous")
         ));
         for level in [FailOn::None, FailOn::Truncated, FailOn::Error] {
-            let r = decode(&noisy, 1, false, level).expect("decodes despite the warning");
+            let r = decode(&noisy, 1, false, level, &CancelFlag::new())
+                .expect("decodes despite the warning");
             assert_eq!((r.width, r.height), (64, 48), "{level:?}");
         }
+    }
+
+    #[test]
+    fn a_raised_flag_stops_the_decode_with_aborted() {
+        let mut c = Compress::new(ColorSpace::JCS_RGB);
+        c.set_size(64, 48);
+        c.set_progressive_mode();
+        let mut started = c.start_compress(Vec::new()).expect("starts");
+        started
+            .write_scanlines(&gradient(64, 48).data)
+            .expect("writes");
+        let progressive = started.finish().expect("finishes");
+        let cancel = CancelFlag::new();
+        assert!(decode(&progressive, 1, false, FailOn::Warning, &cancel).is_ok());
+        cancel.cancel();
+        assert_eq!(
+            decode(&progressive, 1, false, FailOn::Warning, &cancel).map(|_| ()),
+            Err(DecodeError::Aborted)
+        );
     }
 }

@@ -291,8 +291,16 @@ mod tests {
     fn decodes_to(bytes: &[u8]) -> (u32, u32) {
         let header = probe(bytes).expect("probes");
         check_limit(&header, Some(1_000_000)).expect("within the limit");
-        let raster =
-            decode(bytes, &header, 1, false, FailOn::Warning, Some(1_000_000)).expect("decodes");
+        let raster = decode(
+            bytes,
+            &header,
+            1,
+            false,
+            FailOn::Warning,
+            Some(1_000_000),
+            &crate::CancelFlag::new(),
+        )
+        .expect("decodes");
         assert_eq!((raster.width, raster.height), (header.width, header.height));
         (raster.width, raster.height)
     }
