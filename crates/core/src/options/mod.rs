@@ -107,6 +107,25 @@ pub fn lookup(key: &str) -> Option<&'static OptionSpec> {
         .find(|spec| spec.name == key || spec.alias == Some(key))
 }
 
+/// An `ERR_INVALID_OPTION` type error with `message`.
+fn refused(message: String) -> Failure {
+    Failure {
+        class: ErrorClass::TypeError,
+        code: ErrorCode::InvalidOption,
+        message,
+    }
+}
+
+/// A key as messages show it: at most 64 characters (a client may send a huge one).
+fn shortened(key: &str) -> String {
+    let shown: String = key.chars().take(64).collect();
+    if shown.len() < key.len() {
+        format!("{shown}...")
+    } else {
+        shown
+    }
+}
+
 /// Every key `parse` accepts: names and aliases, in table order.
 pub fn keys() -> impl Iterator<Item = &'static str> {
     OPTIONS
@@ -122,6 +141,7 @@ pub fn parse(received: Option<&Received>) -> Result<ProcessOptions, Failure> {
         Some(Received::Object(entries)) => entries,
         Some(other) => return Err(crate::validate::invalid("options", "object", other, false)),
     };
+    let mut given: Vec<(&str, &str)> = Vec::new();
     for (key, value) in entries {
         // An explicit `undefined` means "not given", as in sharp.
         if *value == Received::Undefined {
@@ -129,15 +149,19 @@ pub fn parse(received: Option<&Received>) -> Result<ProcessOptions, Failure> {
         }
         let Some(spec) = lookup(key) else {
             let known: Vec<&str> = keys().collect();
-            return Err(Failure {
-                class: ErrorClass::TypeError,
-                code: ErrorCode::InvalidOption,
-                message: format!(
-                    "Unknown option '{key}'; expected one of {}",
-                    quoted_list(&known)
-                ),
-            });
+            return Err(refused(format!(
+                "Unknown option '{}'; expected one of {}",
+                shortened(key),
+                quoted_list(&known)
+            )));
         };
+        // An option and its alias together: which one wins would be a guess.
+        if let Some((other, _)) = given.iter().find(|(_, name)| *name == spec.name) {
+            return Err(refused(format!(
+                "Options '{other}' and '{key}' are the same option; give only one of them"
+            )));
+        }
+        given.push((key, spec.name));
         (spec.apply)(&mut o, key, value)?;
     }
     Ok(o)
@@ -228,6 +252,29 @@ mod tests {
         );
         let err = parse(Some(&Received::String("800x600".into()))).expect_err("not an object");
         assert_eq!(err.class, ErrorClass::TypeError);
+    }
+
+    #[test]
+    fn huge_unknown_keys_are_shortened_and_aliases_together_are_refused() {
+        let huge = "x".repeat(1 << 20);
+        let err = reject(&[(huge.as_str(), Received::Number(1.0))]);
+        assert!(err.message.len() < 2000, "{} bytes", err.message.len());
+        assert!(err.message.contains(&format!("'{}...'", "x".repeat(64))));
+        let err = reject(&[
+            ("grayscale", Received::Bool(true)),
+            ("greyscale", Received::Bool(false)),
+        ]);
+        assert_eq!(err.class, ErrorClass::TypeError);
+        assert!(
+            err.message.contains("'grayscale' and 'greyscale'"),
+            "{}",
+            err.message
+        );
+        let err = reject(&[
+            ("rotate", Received::Number(90.0)),
+            ("rotation", Received::Number(90.0)),
+        ]);
+        assert!(err.message.contains("same option"), "{}", err.message);
     }
 
     #[test]
