@@ -73,9 +73,24 @@ describe('release workflow (.github/workflows/release.yml)', () => {
   })
 
   test('tests every target on a native runner', () => {
-    const tested = new Set(job('test').entries.map((e) => e.target))
+    const test = job('test')
+    const tested = new Set(test.entries.map((e) => e.target))
     assert.deepEqual([...tested].sort(), [...pkg.napi.targets].sort())
-    assert.ok(job('test').needs === 'build' || job('test').needs.includes('build'))
+    assert.ok([test.needs].flat().includes('build'))
+    // GitHub's runner labels: what OS and CPU each one has.
+    const runner = (host) =>
+      ({
+        'ubuntu-latest': 'linux-x64',
+        'ubuntu-24.04-arm': 'linux-arm64',
+        'macos-latest': 'darwin-arm64',
+        'macos-15-intel': 'darwin-x64',
+        'windows-latest': 'windows-x64',
+      })[host]
+    const native = (target) => {
+      const [arch, vendor] = target.split('-')
+      return `${{ apple: 'darwin', pc: 'windows', unknown: 'linux' }[vendor]}-${arch === 'aarch64' ? 'arm64' : 'x64'}`
+    }
+    for (const e of test.entries) assert.equal(runner(e.host), native(e.target), `${e.target} tested on ${e.host}`)
   })
 
   test('publishes after the builds and tests: platform packages, then the main package from npm run package', () => {
