@@ -1,9 +1,12 @@
-// Packaging tests: the TypeScript types compile, `npm pack` ships exactly what a user
-// needs, the tarball installs into a fresh project and works from CommonJS, ESM and
-// its `corepool` bin, and the CLI in bin/ behaves (exit codes, outputs, help).
+// Packaging tests: the TypeScript types compile; `npm run package` writes the main
+// package and this platform's package, each with exactly what a user needs; installed
+// together into a fresh project with no Rust toolchain on PATH they work from CommonJS,
+// ESM and the `corepool` bin; without a binary the loader throws one readable error; and
+// the CLI in bin/ behaves (exit codes, outputs, help).
 //
-// The install test needs the npm registry (for express and corepool's own
-// dependencies); it gets a generous timeout.
+// `npm run package` builds the release addon unless an up-to-date one exists (a few
+// minutes); the install needs the npm registry or cache (for express and corepool's own
+// dependencies). Both get generous timeouts.
 
 import { test, describe, before, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -12,14 +15,15 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { PHOTOS, bad, photo, runCommand, tmpDir } from './helpers.mjs'
+import { PHOTOS, bad, decode, photo, runCommand, tmpDir } from './helpers.mjs'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 const ROOT = path.resolve(HERE, '..')
 const CLI = path.join(ROOT, 'bin', 'corepool.js')
 const ROCKET = photo('rocket.jpg')
 const EMPTY = bad('empty.jpg')
-const { version } = createRequire(import.meta.url)('../package.json')
+const pkg = createRequire(import.meta.url)('../package.json')
+const { version } = pkg
 
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm'
 const NPX = process.platform === 'win32' ? 'npx.cmd' : 'npx'
@@ -50,80 +54,168 @@ test('index.d.ts type-checks __test__/types.ts (tsc, strict, no skipLibCheck)', 
 })
 
 // ---------------------------------------------------------------------------
-// npm pack and install
+// Release tarballs (npm run package) and installing them
 // ---------------------------------------------------------------------------
 
-describe('npm package', () => {
-  let packDir
-  let tarball
-  let files = []
+/** PATH without the directories that hold cargo, rustc or rustup (~/.cargo/bin and the like). */
+function pathWithoutRust() {
+  const exe = process.platform === 'win32' ? '.exe' : ''
+  return (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .filter((dir) => dir && !['cargo', 'rustc', 'rustup'].some((tool) => fs.existsSync(path.join(dir, tool + exe))))
+    .join(path.delimiter)
+}
 
-  before(async () => {
-    packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'corepool-pack-'))
-    const r = await run(NPM, ['pack', '--ignore-scripts', '--json', '--pack-destination', packDir], {
-      timeout: 120_000,
-    })
-    assertExit(r, 0, 'npm pack')
-    // npm may print notices before the JSON; the JSON is the array at the end.
-    const json = JSON.parse(r.stdout.slice(r.stdout.indexOf('[')))
-    assert.equal(json.length, 1, r.stdout)
-    tarball = path.join(packDir, json[0].filename)
-    files = json[0].files.map((f) => f.path)
-    assert.ok(fs.existsSync(tarball), `${tarball} was not written`)
-  })
+/** Requires `corepool` from `cwd` in a child; resolves with the `{ code, message }` of what it threw, or null. */
+async function loadFailure(cwd, spec) {
+  const script = `try { require(${JSON.stringify(spec)}); console.log('null') } catch (e) {
+  console.log(JSON.stringify({ code: e.code, message: e.message })) }`
+  const r = await run(process.execPath, ['-e', script], { cwd })
+  assertExit(r, 0, 'node -e require(corepool)')
+  return JSON.parse(r.stdout.trim().split('\n').pop())
+}
+
+/** Checks the one readable error of a corepool without a binary for this platform. */
+function assertNoBinaryError(failure) {
+  assert.ok(failure, 'require(corepool) should throw without a binary')
+  const { platformName } = createRequire(import.meta.url)('../lib/load.js')
+  assert.equal(failure.code, 'ERR_COREPOOL_NO_BINARY', failure.message)
+  assert.match(failure.message, /^corepool has no native binary for this platform \(/)
+  assert.ok(failure.message.includes(`${platformName()}: ${process.platform}, ${process.arch}`), failure.message)
+  assert.ok(failure.message.includes(`corepool-${platformName()}`), 'names the package npm should have added')
+  assert.match(failure.message, /--omit=optional/)
+  assert.match(failure.message, /npm run build/)
+  assert.doesNotMatch(failure.message, /npm has a bug/, "not napi-rs's generic message")
+}
+
+test('a clone without a build: require(index.js) throws ERR_COREPOOL_NO_BINARY, one readable error', async (t) => {
+  const clone = tmpDir(t, 'corepool-nobinary-')
+  for (const f of ['package.json', 'index.js', 'binding.js', 'lib/load.js']) {
+    fs.cpSync(path.join(ROOT, f), path.join(clone, f))
+  }
+  assertNoBinaryError(await loadFailure(clone, './index.js'))
+})
+
+describe('release tarballs (npm run package), installed without a Rust toolchain', () => {
+  const { platformName } = createRequire(import.meta.url)('../lib/load.js')
+  const platform = platformName()
+  const platformPackage = `corepool-${platform}`
+  let distDir
+  let packageOutput = ''
+  let project
+  const installed = (name) => path.join(project, 'node_modules', name)
+  const manifest = (name) => JSON.parse(fs.readFileSync(path.join(installed(name), 'package.json'), 'utf8'))
+  /** Files of an installed package, relative to it (its own node_modules aside). */
+  const filesOf = (name) =>
+    fs
+      .readdirSync(installed(name), { recursive: true })
+      .map((f) => f.split(path.sep).join('/'))
+      .filter((f) => !f.startsWith('node_modules') && fs.statSync(path.join(installed(name), f)).isFile())
+      .sort()
+
+  before(
+    async () => {
+      // The release addon build, when there is no up-to-date one, takes a few minutes
+      // (only the two workspace crates compile; their dependencies are reused).
+      distDir = fs.mkdtempSync(path.join(os.tmpdir(), 'corepool-dist-'))
+      const r = await run(NPM, ['run', 'package', '--', '--out', distDir], { timeout: 30 * 60_000 })
+      packageOutput = r.stdout + r.stderr
+      assertExit(r, 0, 'npm run package')
+
+      project = fs.mkdtempSync(path.join(os.tmpdir(), 'corepool-install-'))
+      assertExit(await run(NPM, ['init', '-y'], { cwd: project }), 0, 'npm init -y')
+      const tarballs = fs.readdirSync(distDir).map((f) => path.join(distDir, f))
+      // Install scripts are not disabled: the packages must have none, and with no cargo or
+      // rustc on PATH a build at install time would fail here. The runtime dependencies and
+      // express come from npm's cache, or the registry.
+      const install = await run(
+        NPM,
+        ['install', ...tarballs, 'express@5', '--prefer-offline', '--no-audit', '--no-fund'],
+        {
+          cwd: project,
+          timeout: 240_000,
+          env: {
+            PATH: pathWithoutRust(),
+            CARGO_HOME: path.join(project, 'no-cargo'),
+            RUSTUP_HOME: path.join(project, 'no-rustup'),
+          },
+        },
+      )
+      assertExit(install, 0, 'npm install <dist tarballs> express@5')
+    },
+    { timeout: 35 * 60_000 },
+  )
 
   after(() => {
-    if (packDir) fs.rmSync(packDir, { recursive: true, force: true })
+    for (const dir of [distDir, project]) if (dir) fs.rmSync(dir, { recursive: true, force: true })
   })
 
-  test('the tarball ships the addon, loader, types, bin, README and LICENSE', () => {
-    const nodeFiles = files.filter((f) => f.endsWith('.node'))
-    assert.ok(nodeFiles.length >= 1, `no .node file in ${JSON.stringify(files)}`)
-    assert.ok(
-      nodeFiles.includes('corepool.linux-x64-gnu.node') || process.platform !== 'linux',
-      `expected corepool.linux-x64-gnu.node in ${JSON.stringify(nodeFiles)}`,
-    )
-    const missing = [
-      'index.js',
-      'index.d.ts',
-      'binding.js',
-      'binding.d.ts',
-      'lib/load.js',
-      'README.md',
+  test("npm run package writes the main package and this platform's package", (t) => {
+    const expected = [`corepool-${version}.tgz`]
+    if (fs.existsSync(path.join(ROOT, 'npm', platform))) expected.push(`${platformPackage}-${version}.tgz`)
+    assert.deepEqual(fs.readdirSync(distDir).sort(), expected.sort())
+    const addon = packageOutput.match(/^package: (reusing|built) .*$/m)
+    assert.ok(addon, `no word on the release addon in:\n${packageOutput}`)
+    t.diagnostic(addon[0])
+  })
+
+  test('the main package: loader, types, lib, bin, README and LICENSE; no .node, sources or tests', () => {
+    assert.deepEqual(filesOf('corepool'), [
       'LICENSE',
+      'README.md',
       'bin/corepool.js',
+      'binding.d.ts',
+      'binding.js',
+      'index.d.ts',
+      'index.js',
+      'lib/load.js',
       'package.json',
-    ].filter((f) => !files.includes(f))
-    assert.deepEqual(missing, [], `missing from the tarball: ${missing.join(', ')} (files: ${files.join(', ')})`)
+    ])
   })
 
-  test('the tarball ships no sources, tests, benchmarks or build output', () => {
-    const forbidden = files.filter((f) =>
-      /^(src|__test__|benchmark|target|node_modules|examples|scripts|\.ci|\.git)\//.test(f),
-    )
-    assert.deepEqual(forbidden, [], `should not be packed: ${forbidden.join(', ')}`)
-    const stray = files.filter((f) => /^(Cargo\.(toml|lock)|build\.rs|package-lock\.json)$|\.tgz$/.test(f))
-    assert.deepEqual(stray, [], `should not be packed: ${stray.join(', ')}`)
+  test('its package.json runs nothing at install time and pins one optional package per napi target', () => {
+    const main = manifest('corepool')
+    assert.equal(main.version, version)
+    assert.equal(main.scripts, undefined, `scripts ${JSON.stringify(main.scripts)}`)
+    assert.equal(main.devDependencies, undefined)
+    assert.deepEqual(main.dependencies, pkg.dependencies)
+    assert.equal(main.engines.node, pkg.engines.node)
+    const platforms = fs.readdirSync(path.join(ROOT, 'npm')).sort()
+    assert.equal(platforms.length, pkg.napi.targets.length)
+    assert.deepEqual(main.optionalDependencies, Object.fromEntries(platforms.map((p) => [`corepool-${p}`, version])))
+    // The names are those the napi-generated loader requires.
+    const loader = fs.readFileSync(path.join(ROOT, 'binding.js'), 'utf8')
+    for (const p of platforms)
+      assert.ok(loader.includes(`require('corepool-${p}')`), `binding.js never requires corepool-${p}`)
   })
 
-  test('installs into a fresh project and works from CommonJS, ESM and its bin', { timeout: 300_000 }, async (t) => {
-    const project = tmpDir(t, 'corepool-install-')
-    assertExit(await run(NPM, ['init', '-y'], { cwd: project }), 0, 'npm init -y')
+  test(
+    'the platform package: only its release .node, for this os, cpu and libc',
+    { skip: !fs.existsSync(path.join(ROOT, 'npm', platform)) },
+    async () => {
+      const node = `corepool.${platform}.node`
+      assert.deepEqual(filesOf(platformPackage), ['README.md', node, 'package.json'])
+      const m = manifest(platformPackage)
+      assert.equal(m.version, version)
+      assert.equal(m.main, node)
+      assert.deepEqual(m.os, [process.platform])
+      assert.deepEqual(m.cpu, [process.arch])
+      if (process.platform === 'linux') assert.deepEqual(m.libc, [platform.endsWith('musl') ? 'musl' : 'glibc'])
+      assert.equal(m.scripts, undefined)
+      const { releaseProblem } = await import('../scripts/package.mjs')
+      assert.equal(releaseProblem(path.join(installed(platformPackage), node)), null)
+    },
+  )
 
-    const install = await run(NPM, ['install', tarball, 'express@5', '--no-audit', '--no-fund'], {
-      cwd: project,
-      timeout: 240_000,
-    })
-    assertExit(install, 0, 'npm install <tarball> express@5')
-    const installed = path.join(project, 'node_modules', 'corepool')
-    assert.ok(fs.existsSync(path.join(installed, 'package.json')), 'node_modules/corepool is missing')
-
-    // CommonJS: require('corepool').
+  test('works from CommonJS and ESM (the output decodes) and from its bin, with no Rust toolchain', async () => {
+    const env = { PATH: pathWithoutRust() }
+    // CommonJS: require('corepool'); the output is written for the test to decode.
     fs.writeFileSync(
       path.join(project, 'check.cjs'),
       `const corepool = require('corepool')
 ;(async () => {
   const { data, info } = await corepool.processImage(process.argv[2], { width: 100 })
+  require('node:fs').writeFileSync('out.' + info.format, data)
   const count = await corepool.countPrimes(1000)
   console.log(JSON.stringify({
     resolved: require.resolve('corepool'),
@@ -153,11 +245,12 @@ console.log(JSON.stringify({
     )
 
     for (const script of ['check.cjs', 'check.mjs']) {
-      const r = await run(process.execPath, [script, ROCKET], { cwd: project })
+      const r = await run(process.execPath, [script, ROCKET], { cwd: project, env })
       assertExit(r, 0, script)
       const out = JSON.parse(r.stdout.trim().split('\n').pop())
       assert.ok(
-        out.resolved.startsWith(fs.realpathSync(installed)) || out.resolved.startsWith(installed),
+        out.resolved.startsWith(fs.realpathSync(installed('corepool'))) ||
+          out.resolved.startsWith(installed('corepool')),
         `${script} loaded corepool from ${out.resolved}, not from the installed package`,
       )
       assert.equal(`${out.width}x${out.height}`, '100x66', `${script}: ${r.stdout}`)
@@ -166,6 +259,9 @@ console.log(JSON.stringify({
       if (script === 'check.cjs') {
         assert.equal(out.isBuffer, true)
         assert.ok(out.bytes > 0 && out.bytes === out.size, r.stdout)
+        const decoded = await decode(path.join(project, 'out.jpeg'))
+        assert.equal(`${decoded.info.width}x${decoded.info.height}`, '100x66', 'the written JPEG decodes')
+        assert.equal(decoded.data.length, 100 * 66 * decoded.info.channels)
       } else {
         assert.equal(`${out.defaultWidth}x${out.defaultHeight}`, '100x66', 'default import')
         assert.equal(out.listLength, 168, 'calculatePrimes(1000).length')
@@ -178,12 +274,17 @@ console.log(JSON.stringify({
       fs.existsSync(path.join(project, 'node_modules', '.bin', 'corepool')),
       'node_modules/.bin/corepool missing',
     )
-    const count = await run(NPX, ['--no', '--', 'corepool', 'primes', '100', '--count'], { cwd: project })
+    const count = await run(NPX, ['--no', '--', 'corepool', 'primes', '100', '--count'], { cwd: project, env })
     assertExit(count, 0, 'npx corepool primes 100 --count')
     assert.equal(count.stdout.trim(), '25')
-    const ver = await run(NPX, ['--no', '--', 'corepool', '--version'], { cwd: project })
+    const ver = await run(NPX, ['--no', '--', 'corepool', '--version'], { cwd: project, env })
     assertExit(ver, 0, 'npx corepool --version')
     assert.equal(ver.stdout.trim(), version)
+  })
+
+  test('without its platform package (--omit=optional), require(corepool) throws ERR_COREPOOL_NO_BINARY', async () => {
+    fs.rmSync(installed(platformPackage), { recursive: true, force: true })
+    assertNoBinaryError(await loadFailure(project, 'corepool'))
   })
 })
 

@@ -25,6 +25,20 @@ function platformName() {
   return `${platform}-${arch}`
 }
 
+/**
+ * The first line of each load attempt's error, oldest first. napi-rs's loader throws one
+ * "Cannot find native binding. npm has a bug ..." error whose `cause` chains the errors
+ * of its attempts (the local `.node`, then the platform package), newest first; any other
+ * error stands for itself.
+ */
+function attempts(cause) {
+  const firstLine = (e) => (e && e.message ? String(e.message) : String(e)).split('\n')[0]
+  if (!(cause && /^Cannot find native binding/.test(cause.message) && cause.cause)) return [firstLine(cause)]
+  const lines = []
+  for (let e = cause.cause; e; e = e.cause) lines.unshift(firstLine(e))
+  return lines
+}
+
 /** The binding's exports; throws an `Error` with code `ERR_COREPOOL_NO_BINARY` when none loads. */
 function loadBinding() {
   try {
@@ -32,13 +46,14 @@ function loadBinding() {
   } catch (cause) {
     const name = platformName()
     const libcName = process.platform === 'linux' ? `, ${libc() ?? 'unknown libc'}` : ''
-    const first = cause && cause.message ? String(cause.message).split('\n')[0] : String(cause)
     const err = new Error(
       `corepool has no native binary for this platform (${name}: ${process.platform}, ${process.arch}${libcName}).\n` +
         `- Installed from npm: reinstall without --no-optional or --omit=optional, so that npm adds ` +
         `corepool-${name}; if npm has no such package, corepool is not published for this platform yet.\n` +
         `- In a clone of the repository: npm run build (needs Rust and a C compiler).\n` +
-        `Cause: ${first}`,
+        `Tried:\n${attempts(cause)
+          .map((line) => `- ${line}`)
+          .join('\n')}`,
       { cause },
     )
     err.code = 'ERR_COREPOOL_NO_BINARY'
