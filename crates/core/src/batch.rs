@@ -189,24 +189,17 @@ pub fn start_batch(
             });
         })
     };
-    let done = Arc::new(Mutex::new(Some(done)));
-    let on_finish = done.clone();
-    let finish = Box::new(move || {
-        let results: Option<Vec<ImageResult>> =
-            slots.iter().map(|slot| lock(slot).take()).collect();
-        let outcome = match results {
-            Some(results) if !cancel.is_cancelled() => Ok(results),
-            _ => Err(Failure::aborted()),
-        };
-        if let Some(done) = lock(&on_finish).take() {
-            done(outcome);
-        }
+    let finish: schedule::Finish = Box::new(move |admitted| {
+        done(admitted.and_then(|()| {
+            let results: Option<Vec<ImageResult>> =
+                slots.iter().map(|slot| lock(slot).take()).collect();
+            match results {
+                Some(results) if !cancel.is_cancelled() => Ok(results),
+                _ => Err(Failure::aborted()),
+            }
+        }))
     });
-    if let Err(refused) = schedule::submit(schedule::Call::new(total, cap, run, finish)) {
-        if let Some(done) = lock(&done).take() {
-            done(Err(refused));
-        }
-    }
+    schedule::submit(schedule::Call::new(total, cap, run, finish));
 }
 
 /// [`start_batch`], waiting for the outcome: for callers that may block (tests, tools);

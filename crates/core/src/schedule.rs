@@ -9,7 +9,8 @@
 //!
 //! Invariants:
 //! - every item of a submitted call runs exactly once (items check their own
-//!   cancellation and return early), then `finish` runs exactly once, after the last;
+//!   cancellation and return early), then `finish` runs exactly once, after the last
+//!   (or at once, with the refusal, when the call is not admitted);
 //! - at most `pool threads` drainers exist; a drainer exits only when no call has an
 //!   item it may start, and the decision is made under the ring's lock, so no submitted
 //!   item is ever left without a drainer;
@@ -27,8 +28,9 @@ use crate::pool;
 /// Runs item `i` of a call. It must not panic (callers catch panics per item); if it
 /// does anyway, the panic is contained and the item counts as run.
 pub type RunItem = Arc<dyn Fn(usize) + Send + Sync>;
-/// Runs once, after the last item.
-pub type Finish = Box<dyn FnOnce() + Send>;
+/// Runs once: after the last item with `Ok(())`, or at once with the refusal
+/// (`ERR_QUEUE_FULL`, or a pool that cannot start) when the call is not admitted.
+pub type Finish = Box<dyn FnOnce(Result<(), Failure>) + Send>;
 
 /// One call's work, as submitted.
 pub struct Call {
@@ -64,10 +66,10 @@ impl Call {
             && self.running.load(Ordering::Relaxed) < self.cap
     }
 
-    fn complete(&self) {
+    fn complete(&self, admitted: Result<(), Failure>) {
         let finish = lock(&self.finish).take();
         if let Some(finish) = finish {
-            let _ = panic::catch_unwind(AssertUnwindSafe(finish));
+            let _ = panic::catch_unwind(AssertUnwindSafe(|| finish(admitted)));
         }
     }
 }
@@ -109,8 +111,9 @@ pub fn active_calls() -> usize {
     ACTIVE.load(Ordering::Relaxed)
 }
 
-/// Queues `call` and makes sure drainers run it. A call with no items finishes at once.
-pub fn submit(call: Call) -> Result<(), Failure> {
+/// Queues `call` and makes sure drainers run it. A call with no items finishes at once;
+/// a call that is not admitted finishes at once with the refusal.
+pub fn submit(call: Call) {
     let max = MAX_QUEUE.load(Ordering::Relaxed);
     if ACTIVE
         .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
@@ -118,21 +121,28 @@ pub fn submit(call: Call) -> Result<(), Failure> {
         })
         .is_err()
     {
-        return Err(Failure::new(
+        call.complete(Err(Failure::new(
             ErrorCode::QueueFull,
             format!("{max} calls are already queued or running (setMaxQueue); try again later"),
-        ));
+        )));
+        return;
     }
     let call = Arc::new(call);
     if call.items == 0 {
-        call.complete();
         ACTIVE.fetch_sub(1, Ordering::AcqRel);
-        return Ok(());
+        call.complete(Ok(()));
+        return;
     }
-    let pool = pool::pool().map_err(|e| {
-        ACTIVE.fetch_sub(1, Ordering::AcqRel);
-        Failure::internal(format!("cannot start the thread pool: {e}"))
-    })?;
+    let pool = match pool::pool() {
+        Ok(pool) => pool,
+        Err(e) => {
+            ACTIVE.fetch_sub(1, Ordering::AcqRel);
+            call.complete(Err(Failure::internal(format!(
+                "cannot start the thread pool: {e}"
+            ))));
+            return;
+        }
+    };
     let threads = pool.current_num_threads().max(1);
     let mut ring = lock(&RING);
     ring.calls.push_back(call);
@@ -142,7 +152,6 @@ pub fn submit(call: Call) -> Result<(), Failure> {
     for _ in 0..wanted {
         pool.spawn(drain);
     }
-    Ok(())
 }
 
 /// Submits a call of one item: `work` runs on the pool when its turn comes, then
@@ -167,21 +176,14 @@ pub fn submit_one<T: Send + 'static>(
         });
         *lock(&out) = Some(result);
     });
-    let then = Arc::new(Mutex::new(Some(then)));
-    let on_finish = then.clone();
-    let finish: Finish = Box::new(move || {
-        let result = lock(&outcome)
-            .take()
-            .unwrap_or_else(|| Err(Failure::internal("the work ended without an outcome")));
-        if let Some(then) = lock(&on_finish).take() {
-            then(result);
-        }
+    let finish: Finish = Box::new(move |admitted| {
+        then(admitted.and_then(|()| {
+            lock(&outcome)
+                .take()
+                .unwrap_or_else(|| Err(Failure::internal("the work ended without an outcome")))
+        }))
     });
-    if let Err(refused) = submit(Call::new(1, 1, run, finish)) {
-        if let Some(then) = lock(&then).take() {
-            then(Err(refused));
-        }
-    }
+    submit(Call::new(1, 1, run, finish));
 }
 
 /// The next item to run: round-robin over the ring, skipping calls at their cap. Calls
@@ -226,8 +228,8 @@ fn drain() {
             call.running.fetch_sub(1, Ordering::Relaxed);
         }
         if call.finished.fetch_add(1, Ordering::AcqRel) + 1 == call.items {
-            call.complete();
             ACTIVE.fetch_sub(1, Ordering::AcqRel);
+            call.complete(Ok(()));
         }
     }
 }
@@ -256,11 +258,11 @@ mod tests {
                 lock(&log).push((id, i));
                 std::thread::sleep(Duration::from_millis(ms));
             }),
-            Box::new(move || {
+            Box::new(move |admitted| {
+                admitted.expect("admitted");
                 let _ = tx.send(());
             }),
-        ))
-        .expect("submitted");
+        ));
         rx
     }
 
@@ -327,11 +329,11 @@ mod tests {
                 std::thread::sleep(Duration::from_millis(2));
                 r.fetch_sub(1, Ordering::SeqCst);
             }),
-            Box::new(move || {
+            Box::new(move |admitted| {
+                admitted.expect("admitted");
                 let _ = tx.send(());
             }),
-        ))
-        .expect("submitted");
+        ));
         rx.recv_timeout(Duration::from_secs(10)).expect("finishes");
         assert_eq!(peak.load(Ordering::SeqCst), 1);
     }
@@ -343,22 +345,22 @@ mod tests {
             0,
             1,
             Arc::new(|_| {}),
-            Box::new(move || {
+            Box::new(move |admitted| {
+                admitted.expect("admitted");
                 let _ = tx.send(());
             }),
-        ))
-        .expect("submitted");
+        ));
         rx.recv_timeout(Duration::from_secs(1)).expect("finished");
         let (tx, rx) = mpsc::channel();
         submit(Call::new(
             3,
             3,
             Arc::new(|i| assert!(i != 1, "item 1 panics")),
-            Box::new(move || {
+            Box::new(move |admitted| {
+                admitted.expect("admitted");
                 let _ = tx.send(());
             }),
-        ))
-        .expect("submitted");
+        ));
         rx.recv_timeout(Duration::from_secs(10)).expect("finished");
     }
 }
