@@ -90,7 +90,7 @@ function assertNoBinaryError(failure) {
 
 test('a clone without a build: require(index.js) throws ERR_COREPOOL_NO_BINARY, one readable error', async (t) => {
   const clone = tmpDir(t, 'corepool-nobinary-')
-  for (const f of ['package.json', 'index.js', 'binding.js', 'lib/load.js']) {
+  for (const f of ['package.json', 'index.js', 'binding.js', 'lib']) {
     fs.cpSync(path.join(ROOT, f), path.join(clone, f))
   }
   assertNoBinaryError(await loadFailure(clone, './index.js'))
@@ -168,7 +168,9 @@ describe('release tarballs (npm run package), installed without a Rust toolchain
       'binding.js',
       'index.d.ts',
       'index.js',
+      'lib/api.js',
       'lib/load.js',
+      'lib/stream.js',
       'package.json',
     ])
   })

@@ -254,9 +254,22 @@ async function runResize(inputs, opts) {
     fs.mkdirSync(opts.out, { recursive: true })
   }
 
-  const useBar = opts.progress !== false && Boolean(process.stderr.isTTY)
+  // Ctrl-C is handled before the bar is drawn: a Ctrl-C that comes as soon as the bar
+  // shows must find the handler, not the default action that kills the process.
+  const controller = new AbortController()
   let bar = null
-  if (useBar) {
+  let barShown = false
+  const clearBar = () => {
+    if (barShown) {
+      barShown = false
+      bar.stop()
+      if (process.stderr.isTTY) process.stderr.write(SHOW_CURSOR)
+    }
+  }
+  process.once('exit', clearBar)
+  const stopListening = abortOnSigint(controller, clearBar)
+
+  if (opts.progress !== false && Boolean(process.stderr.isTTY)) {
     bar = new cliProgress.SingleBar(
       {
         stream: process.stderr,
@@ -268,19 +281,8 @@ async function runResize(inputs, opts) {
       cliProgress.Presets.shades_classic,
     )
     bar.start(files.length, 0, { failed: 0, file: '' })
+    barShown = true
   }
-
-  const controller = new AbortController()
-  let barShown = Boolean(bar)
-  const clearBar = () => {
-    if (barShown) {
-      barShown = false
-      bar.stop()
-      if (process.stderr.isTTY) process.stderr.write(SHOW_CURSOR)
-    }
-  }
-  process.once('exit', clearBar)
-  const stopListening = abortOnSigint(controller, clearBar)
   const started = process.hrtime.bigint()
   let results
   try {
