@@ -91,7 +91,7 @@ function assertNoBinaryError(failure) {
 test('a clone without a build: require(index.js) throws ERR_COREPOOL_NO_BINARY, one readable error', async (t) => {
   const clone = tmpDir(t, 'corepool-nobinary-')
   for (const f of ['package.json', 'index.js', 'binding.js', 'lib']) {
-    fs.cpSync(path.join(ROOT, f), path.join(clone, f))
+    fs.cpSync(path.join(ROOT, f), path.join(clone, f), { recursive: true })
   }
   assertNoBinaryError(await loadFailure(clone, './index.js'))
 })
