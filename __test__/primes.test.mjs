@@ -6,6 +6,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
+import v8 from 'node:v8'
+import vm from 'node:vm'
 
 const { calculatePrimes, calculatePrimesSync, countPrimes } = createRequire(import.meta.url)('../index.js')
 
@@ -216,4 +218,27 @@ test('results are deterministic', async () => {
   const [a, b] = [await calculatePrimes(max), await calculatePrimes(max)]
   assertSamePrimes(a, b, `max ${max}, second call`)
   assert.equal(a.length, await countPrimes(max))
+})
+
+test('recycled list buffers hold exactly the new primes and never reach a live array', async () => {
+  // Lists of 4 MiB and more are handed back to a pool by the array's finaliser and
+  // reused by later calls. Force collections so that reuse really happens here.
+  v8.setFlagsFromString('--expose-gc')
+  const gc = vm.runInNewContext('gc')
+  const max = 3e7
+  const full = referencePrimes(max)
+  const kept = await calculatePrimes(max)
+  const copy = kept.slice()
+  // Shrinking bounds reuse a larger buffer: stale elements past the new end must not show.
+  for (const bound of [max, max - 1, 2.6e7, 2.9e7, max]) {
+    let primes = await calculatePrimes(bound)
+    assertSamePrimes(primes, primesBelow(full, bound), `max ${bound}`)
+    // Scribble over it: the next call that reuses it must overwrite every element.
+    primes.fill(4)
+    primes = null
+    gc()
+    // Finalisers may run on a later turn of the event loop.
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  assertSamePrimes(kept, copy, 'an array kept alive across the calls')
 })
