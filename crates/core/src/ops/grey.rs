@@ -14,11 +14,18 @@ impl Raster {
         let out_channels = if alpha { 2 } else { 1 };
         let mut data =
             Vec::with_capacity(self.width as usize * self.height as usize * out_channels);
-        for px in self.data.chunks_exact(self.bpp()) {
-            data.push(srgb::grey([px[0], px[1], px[2]]));
-            if alpha {
+        let grey = srgb::Grey::new();
+        if alpha {
+            for px in self.data.chunks_exact(4) {
+                data.push(grey.of([px[0], px[1], px[2]]));
                 data.push(px[3]);
             }
+        } else {
+            data.extend(
+                self.data
+                    .chunks_exact(3)
+                    .map(|px| grey.of([px[0], px[1], px[2]])),
+            );
         }
         Self {
             width: self.width,
