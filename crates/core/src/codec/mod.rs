@@ -3,7 +3,7 @@
 //! ([`probe`], [`check_limit`]), decode (JPEG with shrink-on-load), and encode.
 //!
 //! Layering inside: `format` and `error` depend on nothing; `sniff`, `exif`, `icc` and
-//! `webp_container` on those; `jpeg` on them; `decode` and `encode` on all of the above.
+//! `webp_container` on those; `jpeg_scans` on nothing; `jpeg` on them; `decode` and `encode` on all of the above.
 
 mod decode;
 mod encode;
@@ -12,6 +12,7 @@ mod exif;
 mod format;
 mod icc;
 pub(crate) mod jpeg;
+mod jpeg_scans;
 mod sniff;
 mod webp_container;
 
