@@ -96,6 +96,7 @@ impl Raster {
         let mut data =
             Vec::with_capacity(self.width as usize * self.height as usize * channels as usize);
         let bg = background;
+        let grey = srgb::Grey::new();
         for px in self.data.chunks_exact(self.bpp()) {
             let (rgb, a) = match self.channels {
                 1 => ([px[0]; 3], 255),
@@ -118,7 +119,7 @@ impl Raster {
                 ]
             };
             match channels {
-                1 | 2 => data.push(srgb::grey(rgb)),
+                1 | 2 => data.push(grey.of(rgb)),
                 _ => data.extend_from_slice(&rgb),
             }
             if keep_alpha {
