@@ -57,6 +57,9 @@ export declare function countPrimes(max: number, hooks?: PrimesHooks | undefined
 /** The number of threads of the shared pool. */
 export declare function getConcurrency(): number
 
+/** The limits calls start from (sharp's defaults until `setLimits` is called). */
+export declare function getLimits(): Limits
+
 /** A per-file error. */
 export interface ImageError {
   /**
@@ -107,6 +110,16 @@ export interface ImageResult {
   format: string
   durationMs: number
   error?: ImageError
+}
+
+/** The process-wide limits, as `getLimits()` returns them and `setLimits()` takes them. */
+export interface Limits {
+  /** Most pixels an input may have; `false`: no limit. */
+  limitInputPixels: number | false
+  /** Most pixels an output may have; `false`: no limit. */
+  limitOutputPixels: number | false
+  /** Most bytes an input may have. */
+  limitInputBytes: number
 }
 
 /** Reads an image's header without decoding its pixels. */
@@ -234,6 +247,11 @@ export interface ProcessOptions {
   concurrency?: number
   /** Refuse inputs with more pixels; false or 0 for no limit. Default 268402689. */
   limitInputPixels?: number | boolean
+  /**
+   * Refuse outputs with more pixels, checked on the planned size before any pixel
+   * memory is allocated; false or 0 for no limit. Default 268402689.
+   */
+  limitOutputPixels?: number | boolean
   /** Refuse inputs (files, buffers, streams) of more bytes. Default 268435456 (256 MiB). */
   limitInputBytes?: number
   /**
@@ -254,6 +272,14 @@ export interface Progress {
 
 /** Sets the number of threads of the shared pool (calls already running keep theirs). */
 export declare function setConcurrency(threads: number): void
+
+/**
+ * Sets the limits of every later call, for servers that pass request options through:
+ * they become the defaults and the ceilings, so a call's options may lower a limit but
+ * never raise or disable it (such options reject with `ERR_INVALID_OPTION`). Keys left
+ * out keep their current value. Throws `ERR_INVALID_OPTION` for a bad value.
+ */
+export declare function setLimits(limits: { limitInputPixels?: number | boolean; limitOutputPixels?: number | boolean; limitInputBytes?: number }): void
 
 /**
  * Bounds the calls in flight (queued or running, every async API counted): past `max`,

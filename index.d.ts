@@ -10,6 +10,7 @@ export type {
   ImageHooks,
   ImageInfo,
   ImageResult,
+  Limits,
   OptionInfo,
   OutputInfo,
   PrimesHooks,
@@ -23,11 +24,13 @@ export {
   calculatePrimesSync,
   countPrimes,
   getConcurrency,
+  getLimits,
   metadata,
   optionTable,
   processImage,
   processImages,
   setConcurrency,
+  setLimits,
   setMaxQueue,
 } from './binding'
 

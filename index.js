@@ -22,5 +22,7 @@ exports.countPrimes = api.countPrimes
 exports.setConcurrency = binding.setConcurrency
 exports.getConcurrency = binding.getConcurrency
 exports.setMaxQueue = binding.setMaxQueue
+exports.setLimits = api.setLimits
+exports.getLimits = api.getLimits
 exports.optionTable = binding.optionTable
 exports.__napiBindingTarget = binding.__napiBindingTarget

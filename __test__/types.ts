@@ -9,11 +9,13 @@ import {
   calculatePrimesSync,
   countPrimes,
   getConcurrency,
+  getLimits,
   metadata,
   processImage,
   processImages,
   processStream,
   setConcurrency,
+  setLimits,
   setMaxQueue,
 } from '../index.js'
 import type {
@@ -21,6 +23,7 @@ import type {
   ImageError,
   ImageInfo,
   ImageResult,
+  Limits,
   OutputInfo,
   PrimesHooks,
   ProcessedImage,
@@ -186,3 +189,17 @@ async function cancellable(signal: AbortSignal): Promise<number> {
 }
 
 export { target, images, primes, pool, badResultField, notArray, notString, cancellable }
+
+// Process-wide limits: numbers or false, every key optional when setting.
+{
+  setLimits({ limitInputPixels: 1e6, limitOutputPixels: false })
+  setLimits({})
+  const limits: Limits = getLimits()
+  const pixels: number | false = limits.limitInputPixels
+  const bytes: number = limits.limitInputBytes
+  void [pixels, bytes]
+  // @ts-expect-error limitInputBytes is a number
+  setLimits({ limitInputBytes: false })
+  // @ts-expect-error setLimits takes an object
+  setLimits(5)
+}

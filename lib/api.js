@@ -146,6 +146,10 @@ function createApi(binding) {
     metadata: (input, hooks) => call(binding, binding.metadata, [input], -1, hooks, false),
     calculatePrimes: (max, hooks) => call(binding, binding.calculatePrimes, [max], -1, hooks, false),
     countPrimes: (max, hooks) => call(binding, binding.countPrimes, [max], -1, hooks, false),
+    // Synchronous, like setConcurrency: a bad value throws ERR_INVALID_OPTION. Read
+    // from own data properties only, like the options.
+    setLimits: (limits) => binding.setLimits(snapshot('limits', limits, 1)),
+    getLimits: () => binding.getLimits(),
   }
 }
 

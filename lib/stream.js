@@ -9,16 +9,18 @@
 const { Duplex } = require('node:stream')
 const { codedError, snapshot } = require('./api.js')
 
-const DEFAULT_LIMIT_INPUT_BYTES = 256 * 1024 * 1024
-const DEFAULT_LIMIT_INPUT_PIXELS = 268402689
 /** Bytes buffered before the first look at the header; doubled after each miss. */
 const FIRST_HEADER_LOOK = 16 * 1024
 
-/** The pixel limit the options ask for (Infinity: none), as the binding reads it. */
-function pixelLimit(options) {
+/**
+ * The pixel limit the options ask for (Infinity: none), as the binding reads it;
+ * `limits` are the process-wide ones (getLimits()), the defaults.
+ */
+function pixelLimit(options, limits) {
   const v = options && options.limitInputPixels
   if (v === false || v === 0) return Infinity
-  return typeof v === 'number' ? v : DEFAULT_LIMIT_INPUT_PIXELS
+  if (typeof v === 'number') return v
+  return limits.limitInputPixels === false ? Infinity : limits.limitInputPixels
 }
 
 class ImageStream extends Duplex {
@@ -39,8 +41,9 @@ class ImageStream extends Duplex {
       this._validated = Promise.reject(err)
     }
     const bytes = plain && plain.limitInputBytes
-    this._limitBytes = typeof bytes === 'number' && bytes > 0 ? bytes : DEFAULT_LIMIT_INPUT_BYTES
-    this._limitPixels = pixelLimit(plain)
+    const limits = api.getLimits()
+    this._limitBytes = typeof bytes === 'number' && bytes > 0 ? bytes : limits.limitInputBytes
+    this._limitPixels = pixelLimit(plain, limits)
     // The options are validated up front (an empty batch does no work).
     this._validated ??= api.processImages([], options)
     this._validated.catch((err) => this.destroy(err))

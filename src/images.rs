@@ -93,7 +93,7 @@ impl From<Progress> for ProgressJs {
 }
 
 /// Describes a JS value one level deep: objects list their own properties.
-fn received_deep(env: &Env, value: &Unknown, depth: u32) -> Received {
+pub(crate) fn received_deep(env: &Env, value: &Unknown, depth: u32) -> Received {
     let shallow = received(value);
     if depth == 0 || shallow != Received::Other("object") {
         return shallow;
@@ -362,13 +362,33 @@ pub fn metadata<'env>(
 ) -> Result<Pending<'env, (Header, usize), ImageInfo>> {
     let cancel = cancel_flag(token);
     let job = (|| {
-        let read = input_bytes(&input, input::DEFAULT_LIMIT_INPUT_BYTES)?;
+        let limit = corepool_core::limits::current().input_bytes;
+        // A path: the header is read from a bounded prefix of the file.
+        let path = match input.get_type() {
+            Ok(ValueType::String) => Some(unsafe { input.cast::<String>() }.map_err(|_| {
+                invalid(
+                    "input",
+                    "Buffer, Uint8Array or string (a file path)",
+                    &received(&input),
+                    false,
+                )
+            })?),
+            _ => None,
+        };
+        let read = match path {
+            Some(_) => None,
+            None => Some(input_bytes(&input, limit)?),
+        };
         hooks::parse(hooks, &["signal"])?;
         Ok(task::one(move || {
             if cancel.is_cancelled() {
                 return Err(Failure::aborted());
             }
-            let bytes = read()?;
+            if let Some(path) = &path {
+                let (header, size) = corepool_core::metadata::probe_file(path.as_ref(), limit)?;
+                return Ok((header, size as usize));
+            }
+            let bytes = read.map_or_else(|| Ok(Vec::new()), |read| read())?;
             Ok((corepool_core::probe(&bytes)?, bytes.len()))
         }))
     })();

@@ -15,6 +15,7 @@ extern crate napi_derive;
 mod hooks;
 mod images;
 mod js;
+mod limits;
 mod options;
 mod pool;
 mod primes;

@@ -66,6 +66,10 @@ pub struct ProcessOptionsJs {
     /// Refuse inputs with more pixels; false or 0 for no limit. Default 268402689.
     #[napi(ts_type = "number | boolean")]
     pub limit_input_pixels: Option<Unknown<'static>>,
+    /// Refuse outputs with more pixels, checked on the planned size before any pixel
+    /// memory is allocated; false or 0 for no limit. Default 268402689.
+    #[napi(ts_type = "number | boolean")]
+    pub limit_output_pixels: Option<Unknown<'static>>,
     /// Refuse inputs (files, buffers, streams) of more bytes. Default 268435456 (256 MiB).
     pub limit_input_bytes: Option<f64>,
     /// How strictly damaged input fails, as in sharp: 'none', 'truncated', 'error' or

@@ -16,6 +16,7 @@ use crate::cancel::CancelFlag;
 use crate::codec;
 use crate::error::{panic_message, Failure};
 use crate::options::ProcessOptions;
+use crate::targets::Targets;
 use crate::{input, output, pipeline, schedule};
 
 /// The outcome for one input.
@@ -92,6 +93,20 @@ fn forced_panic(input: &str) -> bool {
 /// A raised `cancel` stops it at the next stage boundary with `ERR_ABORTED`, before
 /// anything is written.
 pub fn process_file(input: &str, opts: &ProcessOptions, cancel: &CancelFlag) -> ImageResult {
+    let inputs = [input.to_owned()];
+    process_planned(&inputs, 0, &Targets::default(), opts, cancel)
+}
+
+/// [`process_file`] for `inputs[index]` of a batch whose outputs were planned in
+/// `targets`: an output that an earlier input claims fails with `ERR_OUTPUT_EXISTS`.
+fn process_planned(
+    inputs: &[String],
+    index: usize,
+    targets: &Targets,
+    opts: &ProcessOptions,
+    cancel: &CancelFlag,
+) -> ImageResult {
+    let input = inputs[index].as_str();
     let started = Instant::now();
     let mut result = ImageResult {
         original_path: input.to_owned(),
@@ -112,12 +127,13 @@ pub fn process_file(input: &str, opts: &ProcessOptions, cancel: &CancelFlag) -> 
         let target = output::output_path(path, Some(header.format), format, opts)?;
         result.output_path = target.to_string_lossy().into_owned();
         result.format = format.name().to_owned();
+        targets.claim(inputs, index, &target)?;
         output::check_target(&target, opts.overwrite)?;
         codec::check_limit(&header, opts.limit_input_pixels)?;
         if forced_panic(input) {
             panic!("forced test panic for {input}");
         }
-        let raster = pipeline::transform(&bytes, &header, opts, cancel)?;
+        let raster = pipeline::transform(&bytes, &header, format, opts, cancel)?;
         pipeline::check(cancel)?;
         let data = codec::encode(&raster, format, &opts.encode_settings())?;
         output::write_atomic(&target, &data, opts.overwrite)?;
@@ -168,18 +184,21 @@ pub fn start_batch(
         Arc::new((0..total).map(|_| Mutex::new(None)).collect());
     // (done, failed), reported under this lock so reports never go backwards.
     let counts = Mutex::new((0usize, 0usize));
-    // The k-th image started is inputs[order[k]], decided by the first one to start
-    // (on a pool thread: the stats must not run on the caller's thread).
-    let order = OnceLock::new();
+    // The k-th image started is inputs[order[k]], and the outputs are planned, by the
+    // first one to start (on a pool thread: the file system must not be touched on the
+    // caller's thread).
+    let plan = OnceLock::new();
     let run = {
         let (slots, cancel) = (slots.clone(), cancel.clone());
         Arc::new(move |k: usize| {
             if cancel.is_cancelled() {
                 return;
             }
-            let index = order.get_or_init(|| largest_first(&inputs))[k];
+            let (order, targets) =
+                plan.get_or_init(|| (largest_first(&inputs), Targets::plan(&inputs, &opts)));
+            let index = order[k];
             let input = &inputs[index];
-            let result = process_file(input, &opts, &cancel);
+            let result = process_planned(&inputs, index, targets, &opts, &cancel);
             let failed = !result.success;
             *lock(&slots[index]) = Some(result);
             let mut counts = lock(&counts);

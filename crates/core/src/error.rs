@@ -119,7 +119,7 @@ impl From<crate::codec::EncodeError> for Failure {
     fn from(err: crate::codec::EncodeError) -> Self {
         use crate::codec::EncodeError as E;
         let code = match err {
-            E::TooLarge { .. } => ErrorCode::InputTooLarge,
+            E::TooLarge { .. } | E::Capacity { .. } => ErrorCode::InputTooLarge,
             E::Channels { .. } | E::Library { .. } => ErrorCode::Internal,
         };
         Failure::new(code, err.to_string())

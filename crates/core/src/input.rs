@@ -10,8 +10,7 @@ use std::fs::{File, OpenOptions};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// sharp's default-sized byte limit for one input: 256 MiB.
-pub const DEFAULT_LIMIT_INPUT_BYTES: u64 = 256 << 20;
+pub use crate::limits::DEFAULT_LIMIT_INPUT_BYTES;
 
 /// Why an input file could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -42,13 +41,13 @@ fn open(path: &Path) -> std::io::Result<File> {
     options.open(path)
 }
 
-/// The whole content of the regular file at `path`, at most `limit` bytes.
-pub fn read(path: &Path, limit: u64) -> Result<Vec<u8>, InputError> {
+/// The regular file at `path`, opened, with its size.
+fn open_regular(path: &Path) -> Result<(File, u64), InputError> {
     let not_found = |why: String| InputError::NotFound {
         path: path.to_path_buf(),
         why,
     };
-    let mut file = open(path).map_err(|e| not_found(e.to_string()))?;
+    let file = open(path).map_err(|e| not_found(e.to_string()))?;
     let meta = file.metadata().map_err(|e| not_found(e.to_string()))?;
     if meta.is_dir() {
         return Err(not_found("it is a directory".into()));
@@ -58,27 +57,46 @@ pub fn read(path: &Path, limit: u64) -> Result<Vec<u8>, InputError> {
             path: path.to_path_buf(),
         });
     }
-    if meta.len() > limit {
-        return Err(InputError::TooLarge {
-            path: path.to_path_buf(),
-            size: meta.len(),
-            limit,
-        });
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    // `take`: a file that grows while being read still stops at the limit.
-    (&mut file)
-        .take(limit.saturating_add(1))
+    Ok((file, meta.len()))
+}
+
+/// Up to `max` bytes read from `file`.
+fn read_up_to(path: &Path, file: &mut File, max: u64, hint: u64) -> Result<Vec<u8>, InputError> {
+    let mut bytes = Vec::with_capacity(hint.min(max) as usize);
+    file.take(max)
         .read_to_end(&mut bytes)
-        .map_err(|e| not_found(e.to_string()))?;
-    if bytes.len() as u64 > limit {
-        return Err(InputError::TooLarge {
+        .map_err(|e| InputError::NotFound {
             path: path.to_path_buf(),
-            size: bytes.len() as u64,
-            limit,
-        });
+            why: e.to_string(),
+        })?;
+    Ok(bytes)
+}
+
+/// The whole content of the regular file at `path`, at most `limit` bytes.
+pub fn read(path: &Path, limit: u64) -> Result<Vec<u8>, InputError> {
+    let (mut file, size) = open_regular(path)?;
+    let too_large = |size: u64| InputError::TooLarge {
+        path: path.to_path_buf(),
+        size,
+        limit,
+    };
+    if size > limit {
+        return Err(too_large(size));
+    }
+    // One byte past the limit: a file that grows while being read still stops there.
+    let bytes = read_up_to(path, &mut file, limit.saturating_add(1), size)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(bytes.len() as u64));
     }
     Ok(bytes)
+}
+
+/// The first `len` bytes of the regular file at `path` (fewer when it is shorter), and
+/// the file's size. No byte limit applies: only the prefix is read.
+pub fn read_prefix(path: &Path, len: u64) -> Result<(Vec<u8>, u64), InputError> {
+    let (mut file, size) = open_regular(path)?;
+    let bytes = read_up_to(path, &mut file, len, size)?;
+    Ok((bytes, size))
 }
 
 #[cfg(test)]
@@ -106,6 +124,13 @@ mod tests {
             Err(InputError::TooLarge { size: 100, .. })
         ));
         assert_eq!(read(&file, 100).expect("at the limit").len(), 100);
+        let (prefix, size) = read_prefix(&file, 10).expect("a prefix");
+        assert_eq!((prefix.len(), size), (10, 100));
+        assert_eq!(read_prefix(&file, 1000).expect("all").0.len(), 100);
+        assert!(matches!(
+            read_prefix(Path::new("/dev/zero"), 10),
+            Err(InputError::NotRegular { .. })
+        ));
         std::fs::remove_file(&file).expect("cleanup");
     }
 }

@@ -18,6 +18,9 @@ mod cancel;
 pub mod codec;
 mod error;
 pub mod input;
+pub mod limits;
+mod memory;
+pub mod metadata;
 mod ops;
 pub mod options;
 mod output;
@@ -28,6 +31,7 @@ mod raster;
 pub mod resample;
 pub mod schedule;
 mod srgb;
+mod targets;
 #[cfg(any(test, feature = "test-hooks"))]
 pub mod testing;
 pub mod validate;

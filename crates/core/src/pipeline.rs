@@ -58,7 +58,7 @@ pub fn process(
     let header = codec::probe(bytes)?;
     codec::check_limit(&header, opts.limit_input_pixels)?;
     let format = opts.output_format(header.format);
-    let raster = transform(bytes, &header, opts, cancel)?;
+    let raster = transform(bytes, &header, format, opts, cancel)?;
     let data = codec::encode(&raster, format, &opts.encode_settings())?;
     Ok(Encoded {
         data,
@@ -69,10 +69,31 @@ pub fn process(
     })
 }
 
-/// Decodes and applies every operation, returning the raster to encode.
+/// Fails with `ERR_INPUT_TOO_LARGE` when a planned output of `size` has more than
+/// `limitOutputPixels`; `what` names the stage.
+fn check_output_limit(size: (u32, u32), what: &str, opts: &ProcessOptions) -> Result<(), Failure> {
+    let pixels = u64::from(size.0) * u64::from(size.1);
+    match opts.limit_output_pixels {
+        Some(limit) if pixels > limit => Err(Failure::new(
+            ErrorCode::InputTooLarge,
+            format!(
+                "{what} {}x{} has {pixels} pixels, more than limitOutputPixels ({limit})",
+                size.0, size.1
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Decodes and applies every operation, returning the raster to encode as `format`.
+///
+/// The output size is planned from the header first and checked against
+/// `limitOutputPixels` and the memory it needs (`crate::memory`) before any pixel is
+/// decoded.
 pub(crate) fn transform(
     bytes: &[u8],
     header: &Header,
+    format: Format,
     opts: &ProcessOptions,
     cancel: &CancelFlag,
 ) -> Result<Raster, Failure> {
@@ -97,18 +118,28 @@ pub(crate) fn transform(
         let loaded = if swapped { (h, w) } else { (w, h) };
         plan = request.map(|req| resample::plan(loaded, req));
     }
-    if let Some(plan) = &plan {
-        let pixels = u64::from(plan.output.0) * u64::from(plan.output.1);
-        if opts.limit_input_pixels.is_some_and(|limit| pixels > limit) {
-            return Err(Failure::new(
-                ErrorCode::InputTooLarge,
-                format!(
-                    "output {}x{} would exceed limitInputPixels",
-                    plan.output.0, plan.output.1
-                ),
-            ));
+    // Every size the image takes from here on, planned before decoding: the resized
+    // canvas, then the rotated one.
+    let loaded = {
+        let (w, h) = codec::shrunk_size(header, denominator);
+        if swapped {
+            (h, w)
+        } else {
+            (w, h)
         }
-    }
+    };
+    let resized = plan.map_or(loaded, |p| p.output);
+    check_output_limit(resized, "output", opts)?;
+    let rotated = Raster::rotated_size(resized.0, resized.1, opts.rotation);
+    check_output_limit(rotated, "rotated output", opts)?;
+    let largest = if u64::from(rotated.0) * u64::from(rotated.1)
+        > u64::from(resized.0) * u64::from(resized.1)
+    {
+        rotated
+    } else {
+        resized
+    };
+    crate::memory::reserve(u64::from(loaded.0) * u64::from(loaded.1), largest, format)?;
     // Without alpha, a grey output can be decoded straight to grey.
     let grey_decode = opts.grayscale && !header.has_alpha;
     let mut raster = codec::decode(
@@ -135,14 +166,6 @@ pub(crate) fn transform(
         check(cancel)?;
     }
     if opts.rotation != 0.0 {
-        let (w, h) = Raster::rotated_size(raster.width, raster.height, opts.rotation);
-        let pixels = u64::from(w) * u64::from(h);
-        if opts.limit_input_pixels.is_some_and(|limit| pixels > limit) {
-            return Err(Failure::new(
-                ErrorCode::InputTooLarge,
-                format!("rotated output {w}x{h} would exceed limitInputPixels"),
-            ));
-        }
         raster = raster.rotate_degrees(opts.rotation, opts.background);
     }
     if opts.flip {

@@ -138,7 +138,7 @@ pub fn encode(
             };
             let memory = webp::Encoder::new(&src.data, layout, w, h)
                 .encode_advanced(&config)
-                .map_err(|e| EncodeError::library(format, format!("{e:?}")))?;
+                .map_err(|e| webp_failure(format, e))?;
             out.extend_from_slice(&memory);
         }
         Format::Avif => {
@@ -166,6 +166,26 @@ pub fn encode(
         }
     }
     Ok(out)
+}
+
+/// libwebp's error, coded: running out of memory or of room in the bitstream (the
+/// first partition holds 512 KiB of per-macroblock modes, which outputs near 16383x16383
+/// overflow) is a property of the request; anything else is a bug.
+fn webp_failure(format: Format, err: webp::WebPEncodingError) -> EncodeError {
+    use webp::WebPEncodingError as E;
+    let message = format!("{err:?}");
+    match err {
+        E::VP8_ENC_ERROR_OUT_OF_MEMORY
+        | E::VP8_ENC_ERROR_BITSTREAM_OUT_OF_MEMORY
+        | E::VP8_ENC_ERROR_BAD_DIMENSION
+        | E::VP8_ENC_ERROR_PARTITION0_OVERFLOW
+        | E::VP8_ENC_ERROR_PARTITION_OVERFLOW
+        | E::VP8_ENC_ERROR_FILE_TOO_BIG => EncodeError::Capacity {
+            format: format.name(),
+            message,
+        },
+        _ => EncodeError::library(format, message),
+    }
 }
 
 #[cfg(test)]
@@ -197,5 +217,15 @@ mod tests {
                 "{format:?}"
             );
         }
+    }
+
+    #[test]
+    fn libwebp_running_out_of_room_is_a_coded_size_error() {
+        use crate::error::{ErrorCode, Failure};
+        use webp::WebPEncodingError as E;
+        let err = webp_failure(Format::Webp, E::VP8_ENC_ERROR_PARTITION0_OVERFLOW);
+        assert_eq!(Failure::from(err).code, ErrorCode::InputTooLarge);
+        let err = webp_failure(Format::Webp, E::VP8_ENC_ERROR_INVALID_CONFIGURATION);
+        assert_eq!(Failure::from(err).code, ErrorCode::Internal);
     }
 }

@@ -40,6 +40,13 @@ pub enum EncodeError {
     /// The encoder was handed a layout it cannot store (a bug in corepool).
     #[error("cannot encode {format}: {format} cannot store {channels} channels")]
     Channels { format: &'static str, channels: u8 },
+    /// The encoder ran out of room for this image: its memory, or a size limit of the
+    /// format's bitstream (a property of the request, not a bug).
+    #[error("cannot encode {format}: the output is too large for the encoder ({message})")]
+    Capacity {
+        format: &'static str,
+        message: String,
+    },
     /// The encoding library failed.
     #[error("cannot encode {format}: {message}")]
     Library {

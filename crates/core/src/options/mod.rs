@@ -15,12 +15,12 @@ pub use table::{Kind, OptionSpec, Scope, OPTIONS};
 
 use crate::codec::{EncodeSettings, FailOn, Format};
 use crate::error::{ErrorClass, ErrorCode, Failure};
+use crate::limits::{self, Limits};
 use crate::raster::Rgba;
 use crate::resample::ResizeRequest;
 use crate::validate::{quoted_list, Received};
 
-/// sharp's default `limitInputPixels`: 0x3FFF * 0x3FFF.
-pub const DEFAULT_LIMIT_INPUT_PIXELS: u64 = 268_402_689;
+pub use crate::limits::{DEFAULT_LIMIT_INPUT_PIXELS, DEFAULT_LIMIT_OUTPUT_PIXELS};
 /// The largest width or height a resize may ask for.
 pub const MAX_DIMENSION: u64 = 65_535;
 
@@ -49,6 +49,9 @@ pub struct ProcessOptions {
     pub concurrency: Option<usize>,
     /// `None`: no limit.
     pub limit_input_pixels: Option<u64>,
+    /// The most pixels an output may have, checked on the planned size before any
+    /// pixel memory is allocated; `None`: no limit.
+    pub limit_output_pixels: Option<u64>,
     /// The most bytes an input may have (files, buffers, streams).
     pub limit_input_bytes: u64,
     pub fail_on: FailOn,
@@ -73,7 +76,8 @@ impl Default for ProcessOptions {
             overwrite: false,
             concurrency: None,
             limit_input_pixels: Some(DEFAULT_LIMIT_INPUT_PIXELS),
-            limit_input_bytes: crate::input::DEFAULT_LIMIT_INPUT_BYTES,
+            limit_output_pixels: Some(DEFAULT_LIMIT_OUTPUT_PIXELS),
+            limit_input_bytes: crate::limits::DEFAULT_LIMIT_INPUT_BYTES,
             fail_on: FailOn::Warning,
         }
     }
@@ -88,6 +92,15 @@ impl ProcessOptions {
     /// The format written for an input in `input_format`.
     pub fn output_format(&self, input_format: Format) -> Format {
         self.format.unwrap_or_else(|| input_format.same_or_png())
+    }
+
+    /// The limits this call runs under.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            input_pixels: self.limit_input_pixels,
+            output_pixels: self.limit_output_pixels,
+            input_bytes: self.limit_input_bytes,
+        }
     }
 
     /// What the encoder needs to know.
@@ -134,8 +147,24 @@ pub fn keys() -> impl Iterator<Item = &'static str> {
 }
 
 /// Validates the options object. `None`, `undefined` and `null` give the defaults.
+/// The limits start from the process-wide ones ([`crate::limits`]); once the host has
+/// set those, options may lower them but never raise or disable them.
 pub fn parse(received: Option<&Received>) -> Result<ProcessOptions, Failure> {
-    let mut o = ProcessOptions::default();
+    parse_within(received, limits::current(), limits::enforced())
+}
+
+/// [`parse`] from the limits `start`, which are ceilings when `enforced`.
+fn parse_within(
+    received: Option<&Received>,
+    start: Limits,
+    enforced: bool,
+) -> Result<ProcessOptions, Failure> {
+    let mut o = ProcessOptions {
+        limit_input_pixels: start.input_pixels,
+        limit_output_pixels: start.output_pixels,
+        limit_input_bytes: start.input_bytes,
+        ..ProcessOptions::default()
+    };
     let entries = match received {
         None | Some(Received::Undefined) | Some(Received::Null) => return Ok(o),
         Some(Received::Object(entries)) => entries,
@@ -164,7 +193,46 @@ pub fn parse(received: Option<&Received>) -> Result<ProcessOptions, Failure> {
         given.push((key, spec.name));
         (spec.apply)(&mut o, key, value)?;
     }
+    if enforced {
+        limits::check_call(&o.limits(), &start)?;
+    }
     Ok(o)
+}
+
+/// The keys `setLimits` takes: the limit options of the table.
+pub const LIMIT_KEYS: [&str; 3] = ["limitInputPixels", "limitOutputPixels", "limitInputBytes"];
+
+/// Validates the object given to `setLimits`: the limit options, with the values and
+/// messages of the per-call options. Keys left out keep their current value.
+pub fn parse_limits(received: &Received) -> Result<Limits, Failure> {
+    let Received::Object(entries) = received else {
+        return Err(crate::validate::invalid(
+            "limits", "object", received, false,
+        ));
+    };
+    let current = limits::current();
+    let mut o = ProcessOptions {
+        limit_input_pixels: current.input_pixels,
+        limit_output_pixels: current.output_pixels,
+        limit_input_bytes: current.input_bytes,
+        ..ProcessOptions::default()
+    };
+    for (key, value) in entries {
+        if *value == Received::Undefined {
+            continue;
+        }
+        let spec = lookup(key)
+            .filter(|spec| LIMIT_KEYS.contains(&spec.name))
+            .ok_or_else(|| {
+                refused(format!(
+                    "Unknown limit '{}'; expected one of {}",
+                    shortened(key),
+                    quoted_list(&LIMIT_KEYS)
+                ))
+            })?;
+        (spec.apply)(&mut o, key, value)?;
+    }
+    Ok(o.limits())
 }
 
 #[cfg(test)]
@@ -290,5 +358,53 @@ mod tests {
             // `undefined` is "not given" for every key.
             parse(Some(&obj(&[(key, Received::Undefined)]))).expect(key);
         }
+    }
+
+    #[test]
+    fn host_limits_are_defaults_and_ceilings_once_enforced() {
+        let host = Limits {
+            input_pixels: Some(1_000_000),
+            output_pixels: Some(250_000),
+            input_bytes: 1 << 20,
+        };
+        let o = parse_within(None, host, true).expect("defaults");
+        assert_eq!(o.limits(), host);
+        let lowered = obj(&[("limitOutputPixels", Received::Number(100.0))]);
+        let o = parse_within(Some(&lowered), host, true).expect("lowered");
+        assert_eq!(o.limit_output_pixels, Some(100));
+        for (key, value) in [
+            ("limitInputPixels", Received::Bool(false)),
+            ("limitInputPixels", Received::Number(0.0)),
+            ("limitOutputPixels", Received::Number(250_001.0)),
+            ("limitInputBytes", Received::Number(f64::from(1u32 << 21))),
+        ] {
+            let err = parse_within(Some(&obj(&[(key, value.clone())])), host, true)
+                .expect_err("looser than the host");
+            assert_eq!(err.code, ErrorCode::InvalidOption);
+            assert!(err.message.contains(key), "{}", err.message);
+            // Not enforced: the same options are taken as they are.
+            parse_within(Some(&obj(&[(key, value)])), host, false).expect("free");
+        }
+    }
+
+    #[test]
+    fn set_limits_takes_only_limit_keys_with_the_option_checks() {
+        let limits = parse_limits(&obj(&[
+            ("limitInputPixels", Received::Number(1000.0)),
+            ("limitOutputPixels", Received::Bool(false)),
+        ]))
+        .expect("valid");
+        assert_eq!(limits.input_pixels, Some(1000));
+        assert_eq!(limits.output_pixels, None);
+        let err = parse_limits(&obj(&[("width", Received::Number(1.0))])).expect_err("not a limit");
+        assert!(
+            err.message.starts_with("Unknown limit 'width'"),
+            "{}",
+            err.message
+        );
+        let err = parse_limits(&obj(&[("limitInputBytes", Received::Number(-1.0))]))
+            .expect_err("negative");
+        assert!(err.message.contains("limitInputBytes"), "{}", err.message);
+        assert!(parse_limits(&Received::Number(1.0)).is_err());
     }
 }

@@ -6,7 +6,9 @@
 use std::path::PathBuf;
 
 use super::colour::parse_colour;
-use super::{ProcessOptions, DEFAULT_LIMIT_INPUT_PIXELS, MAX_DIMENSION};
+use super::{
+    ProcessOptions, DEFAULT_LIMIT_INPUT_PIXELS, DEFAULT_LIMIT_OUTPUT_PIXELS, MAX_DIMENSION,
+};
 use crate::codec::{FailOn, Format};
 use crate::error::Failure;
 use crate::resample::{Fit, Position, FITS, POSITIONS};
@@ -85,6 +87,23 @@ fn name_part(key: &str, value: &Received) -> Result<String, Failure> {
             matches!(value, Received::String(_)),
         )),
     }
+}
+
+/// A pixel limit: a count, `true` for the default, `false` or 0 for none (`None`).
+fn pixel_limit(key: &str, value: &Received, default: u64) -> Result<Option<u64>, Failure> {
+    Ok(match value {
+        Received::Bool(false) => None,
+        Received::Bool(true) => Some(default),
+        Received::Number(n) if *n == 0.0 => None,
+        _ => Some(integer_in_range(key, value, 0, 1 << 53).map_err(|_| {
+            invalid(
+                key,
+                "boolean or integer between 0 and 9007199254740992",
+                value,
+                false,
+            )
+        })?),
+    })
 }
 
 /// A base spec, completed by each entry.
@@ -353,21 +372,21 @@ pub static OPTIONS: &[OptionSpec] = &[
         kind: Kind::Number,
         ts_type: "number | boolean",
         default: "268402689",
-        doc: "Refuse inputs with more pixels, checked on the header before decoding; false or 0 for no limit.",
+        doc: "Refuse inputs with more pixels, checked on the header before decoding; false or 0 for no limit (never above a limit set by setLimits()).",
         apply: |o, k, v| {
-            o.limit_input_pixels = match v {
-                Received::Bool(false) => None,
-                Received::Bool(true) => Some(DEFAULT_LIMIT_INPUT_PIXELS),
-                Received::Number(n) if *n == 0.0 => None,
-                _ => Some(integer_in_range(k, v, 0, 1 << 53).map_err(|_| {
-                    invalid(
-                        k,
-                        "boolean or integer between 0 and 9007199254740992",
-                        v,
-                        false,
-                    )
-                })?),
-            };
+            o.limit_input_pixels = pixel_limit(k, v, DEFAULT_LIMIT_INPUT_PIXELS)?;
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "limitOutputPixels",
+        kind: Kind::Number,
+        ts_type: "number | boolean",
+        default: "268402689",
+        doc: "Refuse outputs with more pixels, checked on the planned size before any pixel memory is allocated; false or 0 for no limit (never above a limit set by setLimits()).",
+        apply: |o, k, v| {
+            o.limit_output_pixels = pixel_limit(k, v, DEFAULT_LIMIT_OUTPUT_PIXELS)?;
             Ok(())
         },
         ..BASE
@@ -377,7 +396,7 @@ pub static OPTIONS: &[OptionSpec] = &[
         kind: Kind::Number,
         ts_type: "number",
         default: "268435456 (256 MiB)",
-        doc: "Refuse inputs (files, buffers, streams) of more bytes, checked before reading them.",
+        doc: "Refuse inputs (files, buffers, streams) of more bytes, checked before reading them (never above a limit set by setLimits()).",
         apply: |o, k, v| {
             o.limit_input_bytes = integer_in_range(k, v, 1, 1 << 53)?;
             Ok(())
