@@ -48,7 +48,12 @@ export const SOURCES = [
     repo: 'image-rs+image',
     folders: ['tests/bad', 'tests/regression', 'tests/images'],
     cap: 128 * KB,
-    licence: ['LICENSE-MIT', 'LICENSE-APACHE', 'tests/images/tga/testsuite/LICENSE', 'tests/images/png/apng/wpt/LICENSE.md'],
+    licence: [
+      'LICENSE-MIT',
+      'LICENSE-APACHE',
+      'tests/images/tga/testsuite/LICENSE',
+      'tests/images/png/apng/wpt/LICENSE.md',
+    ],
   },
   {
     name: 'image-tiff',
@@ -91,6 +96,7 @@ export const SOURCES = [
       'Tests/images/tiff_tiled_planar_lzw.tiff',
       'Tests/images/tiff_tiled_planar_raw.tif',
       'Tests/images/tiff_strip_planar_16bit_RGB.tiff',
+      'Tests/images/tiff_strip_planar_16bit_RGBa.tiff',
       'Tests/images/tiff_strip_planar_lzw.tiff',
     ],
     // Pillow's folder holds every format Pillow reads; only those near corepool's.
@@ -159,9 +165,18 @@ for (const src of SOURCES) {
   total += bytes
   report.push({ name: src.name, repo: src.repo.replace('+', '/'), commit, date, files, bytes, licences, src })
 }
-fs.writeFileSync(path.join(OUT, 'sources.json'), JSON.stringify(report.map(({ src, ...r }) => r), null, 1) + '\n')
+fs.writeFileSync(
+  path.join(OUT, 'sources.json'),
+  JSON.stringify(
+    report.map(({ src, ...r }) => r),
+    null,
+    1,
+  ) + '\n',
+)
 for (const r of report)
-  console.log(`${r.name}: ${r.files} files, ${(r.bytes / 1e6).toFixed(2)} MB, ${r.repo}@${r.commit.slice(0, 12)} (${r.date}), licence: ${r.licences.join(', ')}`)
+  console.log(
+    `${r.name}: ${r.files} files, ${(r.bytes / 1e6).toFixed(2)} MB, ${r.repo}@${r.commit.slice(0, 12)} (${r.date}), licence: ${r.licences.join(', ')}`,
+  )
 console.log(`total: ${(total / 1e6).toFixed(2)} MB`)
 if (total > 20e6) {
   console.error('over 20 MB: lower a cap')
