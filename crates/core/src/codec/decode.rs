@@ -384,9 +384,6 @@ mod tests {
         let raster = decode(&bytes, &header, 1, false, FailOn::Warning, limit, &cancel)
             .expect("decodes within the pixel limit");
         assert_eq!((raster.width, raster.height, raster.channels), (w, h, 4));
-        assert_eq!(
-            check_limit(&header, Some(u64::from(w * h) - 1)).is_err(),
-            true
-        );
+        assert!(check_limit(&header, Some(u64::from(w * h) - 1)).is_err());
     }
 }
