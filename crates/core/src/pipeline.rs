@@ -65,7 +65,7 @@ pub fn process(
         format,
         width: raster.width,
         height: raster.height,
-        channels: raster.channels,
+        channels: codec::encoded_channels(format, raster.channels),
     })
 }
 

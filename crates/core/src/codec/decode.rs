@@ -10,6 +10,7 @@ use super::error::DecodeError;
 use super::format::{FailOn, Format};
 use super::jpeg;
 use super::sniff::recognise;
+use super::tiff_planar;
 use super::webp_container;
 use crate::cancel::CancelFlag;
 use crate::raster::Raster;
@@ -64,23 +65,41 @@ fn from_image_error(format: Format, err: image::ImageError) -> DecodeError {
     }
 }
 
-/// A reader for non-JPEG formats with a memory budget, so that a lying header cannot
-/// make the decoder allocate without bound.
-/// The budget is 5 bytes per allowed pixel (RGBA plus slack) and 16 MiB, at most 4 GiB:
-/// a GIF frame may be larger than the screen its header declares, and this bounds what
-/// such a file can make the decoder allocate.
-fn reader(
-    bytes: &[u8],
-    format: ImageFormat,
-    limit_pixels: Option<u64>,
-) -> ImageReader<Cursor<&[u8]>> {
+/// The decoder's memory budget for `limit_pixels`: 16 bytes per allowed pixel (RGBA
+/// with 32-bit float samples, the widest layout `image` decodes to) and 64 MiB for the
+/// decoder's own buffers, so that a file within the pixel limit is never refused for
+/// memory: only the pixel count refuses. Without a pixel limit, 4 GiB, which bounds
+/// what a lying header can make a decoder allocate.
+fn memory_budget(limit_pixels: Option<u64>) -> u64 {
+    limit_pixels.map_or(4 << 30, |p| p.saturating_mul(16).saturating_add(64 << 20))
+}
+
+/// A reader for non-JPEG formats that allocates at most `budget` bytes, so that a
+/// lying header cannot make the decoder allocate without bound.
+fn reader(bytes: &[u8], format: ImageFormat, budget: u64) -> ImageReader<Cursor<&[u8]>> {
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
-    limits.max_alloc = Some(limit_pixels.map_or(4 << 30, |p| {
-        p.saturating_mul(5).saturating_add(16 << 20).min(4 << 30)
-    }));
+    limits.max_alloc = Some(budget);
     reader.limits(limits);
     reader
+}
+
+/// The budget for reading a header. `image`'s TIFF decoder gives its tag reader what
+/// is left of the budget after the whole image's pixels, so with a fixed budget a
+/// large TIFF could not even have its tags read, and would be refused for memory
+/// rather than by the pixel count. For TIFF the budget is therefore sized on the
+/// stored dimensions (read with the `tiff` crate's default limits).
+fn probe_budget(bytes: &[u8], format: Format) -> u64 {
+    let tiff_pixels = (format == Format::Tiff)
+        .then(|| {
+            tiff::decoder::Decoder::new(Cursor::new(bytes))
+                .ok()?
+                .dimensions()
+                .ok()
+        })
+        .flatten()
+        .map(|(w, h)| u64::from(w) * u64::from(h));
+    memory_budget(Some(tiff_pixels.unwrap_or(0)).filter(|&p| p > 0)).max(4 << 30)
 }
 
 /// Reads the header only.
@@ -100,13 +119,28 @@ pub fn probe(bytes: &[u8]) -> Result<Header, DecodeError> {
     }
     let image_format =
         image_format(format).ok_or_else(|| DecodeError::Unsupported(format.name().into()))?;
-    let mut decoder = reader(bytes, image_format, None)
+    let mut decoder = reader(bytes, image_format, probe_budget(bytes, format))
         .into_decoder()
-        .map_err(|e| from_image_error(format, e))?;
+        .map_err(|e| match e {
+            // No pixel memory exists yet: the `tiff` crate's fixed limits on header
+            // values (1 MiB a tag, sizes that overflow) were hit by the header itself,
+            // which only damaged files do. Not a matter of limitInputPixels.
+            image::ImageError::Limits(e) if format == Format::Tiff => DecodeError::Corrupt(
+                format!("TIFF: the header declares more data than a TIFF header may hold ({e})"),
+            ),
+            e => from_image_error(format, e),
+        })?;
     if format == Format::Webp {
         webp_container::check(bytes)?;
     }
     let (width, height) = decoder.dimensions();
+    if width == 0 || height == 0 {
+        // The decoders accept such headers (a GIF screen of 0x32), but there is no image.
+        return Err(DecodeError::Corrupt(format!(
+            "{}: image header declares a size of {width}x{height}",
+            format.name().to_uppercase()
+        )));
+    }
     let colour = decoder.color_type();
     let orientation = decoder.orientation().map_or(1, |o| o.to_exif() as u16);
     Ok(Header {
@@ -216,11 +250,16 @@ pub fn decode(
     let format = header.format;
     let image_format =
         image_format(format).ok_or_else(|| DecodeError::Unsupported(format.name().into()))?;
-    let mut decoder = reader(bytes, image_format, limit_pixels)
-        .into_decoder()
-        .map_err(|e| from_image_error(format, e))?;
-    let profile = decoder.icc_profile().ok().flatten();
-    let image = DynamicImage::from_decoder(decoder).map_err(|e| from_image_error(format, e))?;
+    let (image, profile) = if format == Format::Tiff && tiff_planar::is_tiled_planar(bytes) {
+        tiff_planar::decode(bytes, memory_budget(limit_pixels))?
+    } else {
+        let mut decoder = reader(bytes, image_format, memory_budget(limit_pixels))
+            .into_decoder()
+            .map_err(|e| from_image_error(format, e))?;
+        let profile = decoder.icc_profile().ok().flatten();
+        let image = DynamicImage::from_decoder(decoder).map_err(|e| from_image_error(format, e))?;
+        (image, profile)
+    };
     let (width, height) = (image.width(), image.height());
     let (channels, data) = match image {
         DynamicImage::ImageLuma8(i) => (1, i.into_raw()),
@@ -276,5 +315,75 @@ mod tests {
             Err(DecodeError::TooLarge { .. })
         ));
         assert_eq!(check_limit(&header, None), Ok(()));
+    }
+
+    fn corpus(path: &str) -> Vec<u8> {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../__test__/corpora/");
+        std::fs::read(format!("{root}{path}")).expect("corpus file")
+    }
+
+    /// Two damaged GIFs whose screen is 0 pixels wide or high: the header is corrupt,
+    /// in `probe` (metadata) as in the pipeline, never a size with a zero in it.
+    #[test]
+    fn a_zero_sized_gif_is_corrupt() {
+        for path in [
+            "pillow/Tests/images/zero_width.gif",
+            "image-gif/tests/crashtest/issue-96-small-codesize.gif",
+        ] {
+            assert!(
+                matches!(probe(&corpus(path)), Err(DecodeError::Corrupt(m)) if m.contains("size of")),
+                "{path}"
+            );
+        }
+    }
+
+    /// A fuzzed TIFF whose tags declare more data than the `tiff` crate reads for a
+    /// header is corrupt, not "too large": no pixel count was ever read.
+    #[test]
+    fn a_tiff_header_over_the_tag_limits_is_corrupt() {
+        let path = "image-tiff/tests/fuzz_images/divide_by_zero/id=000001,sig=06,src=000044,op=havoc,rep=64";
+        assert!(
+            matches!(probe(&corpus(path)), Err(DecodeError::Corrupt(m)) if m.contains("header declares"))
+        );
+    }
+
+    /// BigTIFF, both byte orders, is read like TIFF.
+    #[test]
+    fn bigtiff_is_read() {
+        let cancel = CancelFlag::new();
+        for path in [
+            "image-tiff/tests/images/bigtiff/BigTIFF.tif",
+            "image-tiff/tests/images/bigtiff/BigTIFFMotorola.tif",
+        ] {
+            let bytes = corpus(path);
+            let header = probe(&bytes).expect(path);
+            assert_eq!(header.format, Format::Tiff);
+            let raster =
+                decode(&bytes, &header, 1, false, FailOn::Warning, None, &cancel).expect(path);
+            assert_eq!((raster.width, raster.height), (header.width, header.height));
+        }
+    }
+
+    /// A TIFF within the pixel limit decodes even when its samples are wide (RGBA with
+    /// 32-bit floats, 16 bytes a pixel): only the pixel count refuses, not a decoder
+    /// memory limit smaller than what the pixel limit allows.
+    #[test]
+    fn wide_tiff_samples_within_the_pixel_limit_decode() {
+        use tiff::encoder::{colortype, TiffEncoder};
+        let (w, h) = (2000u32, 1000u32);
+        let pixels: Vec<f32> = (0..w * h * 4).map(|i| (i % 4) as f32 / 4.0).collect();
+        let mut bytes = Vec::new();
+        TiffEncoder::new(Cursor::new(&mut bytes))
+            .expect("encoder")
+            .write_image::<colortype::RGBA32Float>(w, h, &pixels)
+            .expect("encodes");
+        let header = probe(&bytes).expect("probes");
+        let limit = Some(u64::from(w * h));
+        check_limit(&header, limit).expect("within the limit");
+        let cancel = CancelFlag::new();
+        let raster = decode(&bytes, &header, 1, false, FailOn::Warning, limit, &cancel)
+            .expect("decodes within the pixel limit");
+        assert_eq!((raster.width, raster.height, raster.channels), (w, h, 4));
+        assert!(check_limit(&header, Some(u64::from(w * h) - 1)).is_err());
     }
 }

@@ -9,7 +9,6 @@ use std::io::Cursor;
 use image::codecs::avif::AvifEncoder;
 use image::codecs::gif::GifEncoder;
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
-use image::codecs::tiff::TiffEncoder;
 use image::{ExtendedColorType, ImageEncoder};
 
 use super::error::EncodeError;
@@ -154,15 +153,14 @@ pub fn encode(
                 .map_err(failed)?;
         }
         Format::Tiff => {
-            // The TIFF encoder has no grey+alpha layout: widen that to RGBA.
+            // `image` reads no grey+alpha TIFF back (the `tiff` crate calls it
+            // "multiband"): widen that to RGBA.
             let src = if raster.channels == 2 {
                 in_colour()
             } else {
                 Cow::Borrowed(raster)
             };
-            TiffEncoder::new(&mut Cursor::new(&mut out))
-                .write_image(&src.data, w, h, colour_type(src.channels))
-                .map_err(failed)?;
+            encode_tiff(&src, &mut out)?
         }
     }
     Ok(out)
@@ -185,6 +183,62 @@ fn webp_failure(format: Format, err: webp::WebPEncodingError) -> EncodeError {
             message,
         },
         _ => EncodeError::library(format, message),
+    }
+}
+
+/// The channels an output in `format` stores for a raster of `channels`: JPEG drops
+/// alpha (flattened), WebP and AVIF store colour, GIF stores RGBA (its palette has a
+/// transparent entry), TIFF widens grey+alpha to RGBA, PNG stores what it is given.
+pub fn encoded_channels(format: Format, channels: u8) -> u8 {
+    let alpha = channels == 2 || channels == 4;
+    match format {
+        Format::Jpeg => {
+            if channels <= 2 {
+                1
+            } else {
+                3
+            }
+        }
+        Format::Webp | Format::Avif => {
+            if alpha {
+                4
+            } else {
+                3
+            }
+        }
+        Format::Gif => 4,
+        Format::Tiff if channels == 2 => 4,
+        Format::Png | Format::Tiff | Format::Bmp => channels,
+    }
+}
+
+/// Uncompressed TIFF through the `tiff` crate: grey, RGB or RGBA. The alpha of RGBA is
+/// written as an extra sample with ExtraSamples = 2 (unassociated alpha, not
+/// premultiplied): without that tag libtiff (and so sharp) refuses a fourth sample of
+/// an RGB image.
+fn encode_tiff(raster: &Raster, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    use tiff::encoder::{colortype, TiffEncoder};
+    use tiff::tags::ExtraSamples;
+    let failed = |e: tiff::TiffError| EncodeError::library(Format::Tiff, e);
+    let (w, h) = (raster.width, raster.height);
+    let mut encoder = TiffEncoder::new(Cursor::new(out)).map_err(failed)?;
+    let alpha = [ExtraSamples::UnassociatedAlpha];
+    match raster.channels {
+        1 => encoder
+            .write_image::<colortype::Gray8>(w, h, &raster.data)
+            .map_err(failed),
+        3 => encoder
+            .write_image::<colortype::RGB8>(w, h, &raster.data)
+            .map_err(failed),
+        4 => {
+            let mut image = encoder.new_image::<colortype::RGB8>(w, h).map_err(failed)?;
+            image.extra_samples(&alpha).map_err(failed)?;
+            image.write_data(&raster.data).map_err(failed)
+        }
+        channels => Err(EncodeError::Channels {
+            format: Format::Tiff.name(),
+            channels,
+        }),
     }
 }
 
@@ -227,5 +281,36 @@ mod tests {
         assert_eq!(Failure::from(err).code, ErrorCode::InputTooLarge);
         let err = webp_failure(Format::Webp, E::VP8_ENC_ERROR_INVALID_CONFIGURATION);
         assert_eq!(Failure::from(err).code, ErrorCode::Internal);
+    }
+
+    /// RGBA TIFFs carry ExtraSamples = 2 (unassociated alpha) and read back with their
+    /// alpha; grey+alpha is written as RGBA.
+    #[test]
+    fn tiff_alpha_is_an_unassociated_extra_sample() {
+        use tiff::decoder::Decoder;
+        use tiff::tags::Tag;
+        for (channels, colour) in [(4, [200, 100, 50, 128]), (2, [90, 90, 90, 40])] {
+            let raster = Raster::filled(5, 3, channels, colour);
+            let bytes = encode(&raster, Format::Tiff, &EncodeSettings::default()).expect("encodes");
+            let mut d = Decoder::new(Cursor::new(&bytes)).expect("decoder");
+            let extra = d
+                .get_tag_u16_vec(Tag::ExtraSamples)
+                .expect("ExtraSamples tag");
+            assert_eq!(extra, vec![2], "{channels} channels");
+            let header = probe(&bytes).expect("probes");
+            assert_eq!((header.channels, header.has_alpha), (4, true));
+        }
+    }
+
+    #[test]
+    fn encoded_channels_are_what_the_format_stores() {
+        assert_eq!(encoded_channels(Format::Jpeg, 4), 3);
+        assert_eq!(encoded_channels(Format::Jpeg, 2), 1);
+        assert_eq!(encoded_channels(Format::Jpeg, 3), 3);
+        assert_eq!(encoded_channels(Format::Webp, 1), 3);
+        assert_eq!(encoded_channels(Format::Webp, 2), 4);
+        assert_eq!(encoded_channels(Format::Png, 2), 2);
+        assert_eq!(encoded_channels(Format::Tiff, 4), 4);
+        assert_eq!(encoded_channels(Format::Tiff, 2), 4);
     }
 }

@@ -146,8 +146,64 @@ pub struct JpegHeader {
     pub orientation: u16,
 }
 
+/// Refuses, as unsupported, the JPEG processes this libjpeg build cannot decode: it
+/// reads baseline, extended and progressive frames with Huffman or arithmetic coding
+/// (built with `arith_dec`) at 8 bits, and none of lossless (SOF3, SOF11), hierarchical
+/// (SOF5-7, SOF13-15) or 12/16-bit samples. libjpeg itself would fail on them with an
+/// error that reads like damage. Walks the markers up to the first frame header; a
+/// stream that ends or breaks first is left for libjpeg to judge.
+fn check_process(bytes: &[u8]) -> Result<(), DecodeError> {
+    let mut at = 2;
+    loop {
+        // A marker: 0xFF (fill bytes may repeat it), then its code.
+        if bytes.get(at) != Some(&0xFF) {
+            return Ok(());
+        }
+        while bytes.get(at) == Some(&0xFF) {
+            at += 1;
+        }
+        let Some(&code) = bytes.get(at) else {
+            return Ok(());
+        };
+        at += 1;
+        match code {
+            // Markers without a length.
+            0x01 | 0xD0..=0xD8 => continue,
+            // Start of scan before any frame, or end of image: nothing to judge.
+            0xD9 | 0xDA => return Ok(()),
+            0xC0..=0xCF if !matches!(code, 0xC4 | 0xC8 | 0xCC) => {
+                let process = match code {
+                    0xC3 => Some("lossless (SOF3)"),
+                    0xC5..=0xC7 => Some("hierarchical"),
+                    0xCB => Some("lossless arithmetic-coded (SOF11)"),
+                    0xCD..=0xCF => Some("hierarchical arithmetic-coded"),
+                    _ => None,
+                };
+                if let Some(process) = process {
+                    return Err(DecodeError::Unsupported(format!(
+                        "JPEG: {process} JPEG is not supported"
+                    )));
+                }
+                return match bytes.get(at + 2) {
+                    Some(&precision) if precision != 8 => Err(DecodeError::Unsupported(format!(
+                        "JPEG: {precision}-bit samples are not supported (8-bit only)"
+                    ))),
+                    _ => Ok(()),
+                };
+            }
+            _ => {
+                let Some(len) = bytes.get(at..at + 2) else {
+                    return Ok(());
+                };
+                at += usize::from(u16::from_be_bytes([len[0], len[1]]));
+            }
+        }
+    }
+}
+
 /// Reads the header and the EXIF orientation, without decoding pixels.
 pub fn probe(bytes: &[u8]) -> Result<JpegHeader, DecodeError> {
+    check_process(bytes)?;
     guard(|| {
         let d = Decompress::with_err(error_mgr(FailOn::Warning))
             .with_markers(&[Marker::APP(1)])
@@ -257,6 +313,7 @@ pub fn decode(
     fail_on: FailOn,
     cancel: &CancelFlag,
 ) -> Result<Raster, DecodeError> {
+    check_process(bytes)?;
     decode_parts(
         &jpeg_scans::needed(bytes, denominator, jpeg_scans::Rule::Exact),
         denominator,
@@ -461,6 +518,51 @@ mod tests {
         let lenient =
             decode(truncated, 1, false, FailOn::None, &CancelFlag::new()).expect("lenient decode");
         assert_eq!((lenient.width, lenient.height), (64, 48));
+    }
+
+    fn corpus(path: &str) -> Vec<u8> {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../__test__/corpora/");
+        std::fs::read(format!("{root}{path}")).expect("corpus file")
+    }
+
+    /// libjpeg-turbo's arithmetic-coded test image decodes, to nearly the pixels of its
+    /// Huffman-coded original (the same picture, encoded separately).
+    #[test]
+    fn arithmetic_coded_jpeg_decodes() {
+        let ari = corpus("libjpeg-turbo/testimages/testimgari.jpg");
+        let orig = corpus("libjpeg-turbo/testimages/testorig.jpg");
+        let a = decode(&ari, 1, false, FailOn::Warning, &CancelFlag::new()).expect("arith");
+        let b = decode(&orig, 1, false, FailOn::Warning, &CancelFlag::new()).expect("orig");
+        assert_eq!((a.width, a.height), (b.width, b.height));
+        assert_eq!((a.width, a.height), (227, 149));
+        let total: u64 = a
+            .data
+            .iter()
+            .zip(&b.data)
+            .map(|(x, y)| u64::from(x.abs_diff(*y)))
+            .sum();
+        let mean = total as f64 / a.data.len() as f64;
+        assert!(mean < 2.0, "mean difference {mean}");
+    }
+
+    #[test]
+    fn lossless_and_12_bit_jpeg_are_unsupported() {
+        let lossless = corpus("sharp/test/fixtures/testimgl.jpg");
+        assert!(
+            matches!(probe(&lossless), Err(DecodeError::Unsupported(m)) if m.contains("lossless"))
+        );
+        let twelve = corpus("libjpeg-turbo/testimages/monkey12.jpg");
+        assert!(matches!(probe(&twelve), Err(DecodeError::Unsupported(m)) if m.contains("12-bit")));
+        let cancel = CancelFlag::new();
+        assert!(matches!(
+            decode(&lossless, 1, false, FailOn::None, &cancel),
+            Err(DecodeError::Unsupported(_))
+        ));
+        // An ordinary file passes the check.
+        assert_eq!(
+            check_process(&corpus("libjpeg-turbo/testimages/testorig.jpg")),
+            Ok(())
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! ([`probe`], [`check_limit`]), decode (JPEG with shrink-on-load), and encode.
 //!
 //! Layering inside: `format` and `error` depend on nothing; `sniff`, `exif`, `icc` and
-//! `webp_container` on those; `jpeg_scans` on nothing; `jpeg` on them; `decode` and `encode` on all of the above.
+//! `webp_container` on those; `jpeg_scans` on nothing; `jpeg` on them; `tiff_planar` on `error`; `decode` and `encode` on all of the above.
 
 mod decode;
 mod encode;
@@ -14,10 +14,11 @@ mod icc;
 pub(crate) mod jpeg;
 mod jpeg_scans;
 mod sniff;
+mod tiff_planar;
 mod webp_container;
 
 pub use decode::{check_limit, decode, probe, shrunk_size, Header};
-pub use encode::{default_quality, encode, max_dimension, EncodeSettings};
+pub use encode::{default_quality, encode, encoded_channels, max_dimension, EncodeSettings};
 pub use error::{DecodeError, EncodeError};
 pub use format::{FailOn, Format};
 pub use sniff::sniff;

@@ -10,7 +10,8 @@ pub fn sniff(bytes: &[u8]) -> Option<Format> {
         [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, ..] => Format::Png,
         [b'G', b'I', b'F', b'8', ..] => Format::Gif,
         [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => Format::Webp,
-        [b'I', b'I', 42, 0, ..] | [b'M', b'M', 0, 42, ..] => Format::Tiff,
+        // Classic TIFF (42) and BigTIFF (43), little- and big-endian.
+        [b'I', b'I', 42 | 43, 0, ..] | [b'M', b'M', 0, 42 | 43, ..] => Format::Tiff,
         [b'B', b'M', ..] => Format::Bmp,
         [_, _, _, _, b'f', b't', b'y', b'p', b'a', b'v', b'i', b'f', ..] => Format::Avif,
         _ => return None,
@@ -43,6 +44,13 @@ mod tests {
         assert_eq!(sniff(b"\x89PNG\r\n\x1a\nrest"), Some(Format::Png));
         assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some(Format::Webp));
         assert_eq!(sniff(b"GIF89a"), Some(Format::Gif));
+        assert_eq!(sniff(b"II*\0rest"), Some(Format::Tiff));
+        assert_eq!(sniff(b"II+\0rest"), Some(Format::Tiff), "BigTIFF");
+        assert_eq!(
+            sniff(b"MM\0+rest"),
+            Some(Format::Tiff),
+            "big-endian BigTIFF"
+        );
         assert_eq!(sniff(b"hello, I am text"), None);
         assert_eq!(recognise(b""), Err(DecodeError::Empty));
         assert!(matches!(
