@@ -24,3 +24,7 @@ exports.getConcurrency = binding.getConcurrency
 exports.setMaxQueue = binding.setMaxQueue
 exports.optionTable = binding.optionTable
 exports.__napiBindingTarget = binding.__napiBindingTarget
+
+// The BullMQ job processor (lib/queue.js); bullmq itself is only loaded when a worker starts.
+const queue = require('./lib/queue.js')
+exports.createQueueProcessor = (options) => queue.createQueueProcessor(exports, options)
