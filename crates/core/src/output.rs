@@ -164,36 +164,65 @@ fn write_atomic_with(
     write_named(path, data, overwrite)
 }
 
+/// How many temporary names are tried before giving up: a name can only be taken by
+/// a file of an earlier process that had the same pid (another container, say).
+const TEMP_TRIES: usize = 64;
+
+/// Runs `attempt` on fresh temporary names for `path` until one is free: `attempt`
+/// returns `AlreadyExists` for a name that is taken (which is then left alone, neither
+/// reused nor removed).
+fn with_free_temp<T>(
+    path: &Path,
+    mut attempt: impl FnMut(&Path) -> std::io::Result<T>,
+) -> Result<(PathBuf, T), OutputError> {
+    let mut taken = None;
+    for _ in 0..TEMP_TRIES {
+        let tmp = temp_path(path);
+        match attempt(&tmp) {
+            Ok(value) => return Ok((tmp, value)),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => taken = Some(e),
+            Err(e) => return Err(write_failure(path, e)),
+        }
+    }
+    let e = taken.unwrap_or_else(|| std::io::Error::from(ErrorKind::AlreadyExists));
+    Err(write_failure(path, e))
+}
+
 /// The fallback: a named temporary file, fsync, then a link or a rename.
 fn write_named(path: &Path, data: &[u8], overwrite: bool) -> Result<(), OutputError> {
-    let tmp = temp_path(path);
-    let result = (|| {
-        let mut file: File = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .map_err(|e| write_failure(path, e))?;
-        file.write_all(data).map_err(|e| write_failure(path, e))?;
-        file.sync_all().map_err(|e| write_failure(path, e))?;
-        drop(file);
-        if overwrite {
-            return fs::rename(&tmp, path).map_err(|e| write_failure(path, e));
-        }
-        // A hard link fails if the target exists: no window in which a file that
-        // appeared meanwhile could be clobbered.
-        match fs::hard_link(&tmp, path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == ErrorKind::AlreadyExists => Err(exists_failure(path)),
-            Err(_) => {
-                // File systems without hard links: check, then rename.
-                check_target(path, false)?;
-                fs::rename(&tmp, path).map_err(|e| write_failure(path, e))
-            }
-        }
-    })();
+    let (tmp, file) = with_free_temp(path, |tmp| {
+        OpenOptions::new().write(true).create_new(true).open(tmp)
+    })?;
+    let result = finish_named(path, &tmp, file, data, overwrite);
     // The temporary name is gone after a rename; after a link or a failure it goes now.
     let _ = fs::remove_file(&tmp);
     result
+}
+
+fn finish_named(
+    path: &Path,
+    tmp: &Path,
+    mut file: File,
+    data: &[u8],
+    overwrite: bool,
+) -> Result<(), OutputError> {
+    file.write_all(data).map_err(|e| write_failure(path, e))?;
+    file.sync_all().map_err(|e| write_failure(path, e))?;
+    drop(file);
+    if overwrite {
+        return fs::rename(tmp, path).map_err(|e| write_failure(path, e));
+    }
+    // A hard link fails if the target exists: no window in which a file that appeared
+    // meanwhile could be clobbered.
+    match fs::hard_link(tmp, path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => Err(exists_failure(path)),
+        Err(_) => {
+            // File systems without hard links: check, then rename.
+            check_target(path, false)?;
+            fs::rename(tmp, path).map_err(|e| write_failure(path, e))
+        }
+    }
 }
 
 /// Unnamed temporary files: `O_TMPFILE`, then `linkat`.
@@ -206,7 +235,7 @@ mod unnamed {
     use std::os::unix::ffi::OsStrExt;
     use std::path::Path;
 
-    use super::{exists_failure, folder_of, temp_path, write_failure, OutputError};
+    use super::{exists_failure, folder_of, with_free_temp, write_failure, OutputError};
 
     fn c_path(path: &OsStr) -> io::Result<CString> {
         CString::new(path.as_bytes()).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))
@@ -303,10 +332,10 @@ mod unnamed {
         }
         // Overwrite an existing target: a complete file under a temporary name, then a
         // rename over the target.
-        let tmp = temp_path(path);
-        if let Err(e) = link(&file, &tmp) {
-            return Some(Err(write_failure(path, e)));
-        }
+        let tmp = match with_free_temp(path, |tmp| link(&file, tmp)) {
+            Ok((tmp, ())) => tmp,
+            Err(e) => return Some(Err(e)),
+        };
         Some(fs::rename(&tmp, path).map_err(|e| {
             let _ = fs::remove_file(&tmp);
             write_failure(path, e)
@@ -500,6 +529,49 @@ mod tests {
     #[test]
     fn named_fallback_never_clobbers_without_overwrite() {
         never_clobbers(Strategy::Named);
+    }
+
+    /// A temporary name already taken (an earlier process with the same pid, in another
+    /// container) is skipped and left alone, for both schemes.
+    #[test]
+    fn taken_temp_names_are_skipped_and_kept() {
+        for strategy in [Strategy::Best, Strategy::Named] {
+            let dir = test_dir("taken");
+            let target = dir.join("out.bin");
+            fs::write(&target, b"old").expect("writes");
+            // The next 40 names this process would use are taken.
+            let next = temp_path(&target);
+            let name = next.file_name().and_then(|n| n.to_str()).expect("name");
+            let n: u64 = name
+                .trim_end_matches(TEMP_SUFFIX)
+                .rsplit('-')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .expect("counter");
+            let taken: Vec<PathBuf> = (n + 1..=n + 40)
+                .map(|k| {
+                    dir.join(format!(
+                        "{TEMP_PREFIX}{}-{k}{TEMP_SUFFIX}",
+                        std::process::id()
+                    ))
+                })
+                .collect();
+            for p in &taken {
+                fs::write(p, b"someone else's").expect("writes");
+            }
+            for _ in 0..8 {
+                write_atomic_with(&target, b"new", true, strategy).expect("overwrites");
+            }
+            assert_eq!(fs::read(&target).expect("reads"), b"new");
+            for p in &taken {
+                assert_eq!(
+                    fs::read(p).expect("kept"),
+                    b"someone else's",
+                    "{strategy:?}"
+                );
+            }
+            fs::remove_dir_all(&dir).expect("cleanup");
+        }
     }
 
     #[test]
