@@ -306,6 +306,28 @@ describe('the queue processor without Redis', () => {
     assert.throws(() => corepool.createQueueProcessor({ defaults: 'webp' }), TypeError)
   })
 
+  test('corepool worker refuses bad flags with exit 2, before connecting', async () => {
+    for (const [args, message] of [
+      [['--redis', 'redis://127.0.0.1:1'], /required option '--queue <name>'/],
+      [
+        ['--redis', 'redis://127.0.0.1:1', '--queue', 'q', '--lock-duration', '0'],
+        /--lock-duration expects a positive integer but received '0'/,
+      ],
+      [
+        ['--redis', 'redis://127.0.0.1:1', '--queue', 'q', '--concurrency', 'two'],
+        /--concurrency expects a positive integer but received 'two'/,
+      ],
+    ]) {
+      const r = await runCommand(process.execPath, [CLI, 'worker', ...args], { timeout: 30_000 })
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
+      assert.match(r.stderr, message)
+    }
+    const help = await runCommand(process.execPath, [CLI, 'worker', '--help'], { timeout: 30_000 })
+    assert.equal(help.code, 0)
+    assert.match(help.stdout, /--lock-duration <ms>/)
+    assert.match(help.stdout, /shared volume/)
+  })
+
   test('corepool worker without bullmq says how to install it (exit 2); corepool itself never loads bullmq', async (t) => {
     const dir = tmpDir(t)
     const hide = path.join(dir, 'hide-bullmq.cjs')

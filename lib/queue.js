@@ -84,7 +84,8 @@ const isRerun = (job) => (job.attemptsStarted ?? 0) > 1 || (job.stalledCounter ?
 
 /**
  * Sends `{ done, total, failed }` to job.updateProgress, one call in flight at a time:
- * a report that arrives while one is being sent replaces any report still waiting.
+ * a report that arrives while one is being sent replaces any report still waiting, and
+ * a report equal to the previous one is dropped.
  * `flush()` resolves when the last one has been sent; errors (Redis gone) are kept
  * for flush, the job itself goes on.
  */
@@ -106,8 +107,13 @@ function progressReporter(job) {
         pump()
       })
   }
+  let last = ''
   return {
     report(progress) {
+      // The final report repeats processImages' last one: sent once.
+      const key = `${progress.done}/${progress.total}/${progress.failed}`
+      if (key === last) return
+      last = key
       pending = progress
       pump()
     },
