@@ -108,7 +108,9 @@ describe('corepool worker on BullMQ with a real Redis', () => {
 
   test('SIGTERM drains both workers within 15 s: active jobs finish, exit code 0, no new job taken', async (t) => {
     const dir = tmpDir(t)
-    const inputs = copies(subDir(dir, 'in'), photo('hubble_deep_field.jpg'), 8)
+    // Jobs long enough to be caught active, short enough to drain well within 15 s on a
+    // slow machine.
+    const inputs = copies(subDir(dir, 'in'), photo('hubble_deep_field.jpg'), 4)
     const queue = newQueue('drain')
     const workers = [
       await startWorker({ redis: redis.url, queue: 'drain' }),
@@ -117,7 +119,7 @@ describe('corepool worker on BullMQ with a real Redis', () => {
     const jobs = await queue.addBulk(
       Array.from({ length: 6 }, (_, i) => ({
         name: `job-${i}`,
-        data: { paths: inputs, options: { width: 800, format: 'png', outputDir: subDir(dir, `out-${i}`) } },
+        data: { paths: inputs, options: { width: 800, format: 'jpeg', outputDir: subDir(dir, `out-${i}`) } },
       })),
     )
     await waitFor('two active jobs', async () => (await queue.getJobCounts('active')).active === 2, {
