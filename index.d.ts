@@ -2,7 +2,7 @@
 // declarations (binding.d.ts, generated from the Rust sources); processStream is
 // implemented in JavaScript (lib/stream.js).
 import type { Duplex } from 'node:stream'
-import type { ImageHooks, ImageInfo, ProcessOptions } from './binding'
+import type { ImageHooks, ImageInfo, ImageResult, ProcessOptions } from './binding'
 
 export type {
   BatchHooks,
@@ -52,3 +52,48 @@ export interface ImageStream extends Duplex {
  * with the usual `code`. `outputDir`, `prefix`, `suffix` and `overwrite` do not apply.
  */
 export declare function processStream(options?: ProcessOptions, hooks?: ImageHooks | undefined | null): ImageStream
+
+/** The data of a corepool queue job: files every worker can see, and the options. */
+export interface QueueJobData {
+  paths: string[]
+  options?: ProcessOptions
+}
+
+/** What a queue job reports to `job.updateProgress`. */
+export interface QueueJobProgress {
+  done: number
+  total: number
+  failed: number
+}
+
+/**
+ * The part of a BullMQ `Job` that the processor uses (a `Job<QueueJobData>` fits; these
+ * types do not need bullmq installed).
+ */
+export interface QueueJob {
+  data: QueueJobData
+  /** When the job was created (ms since the epoch). */
+  timestamp: number
+  attemptsStarted?: number
+  attemptsMade?: number
+  stalledCounter?: number
+  updateProgress(progress: QueueJobProgress): Promise<void>
+}
+
+export interface QueueProcessorOptions {
+  /** Options under every job's own `options`. */
+  defaults?: ProcessOptions
+}
+
+/**
+ * A BullMQ processor for `new Worker(queue, createQueueProcessor(), opts)`: runs
+ * `processImages(job.data.paths, job.data.options)` and returns its `ImageResult[]`,
+ * reports `{ done, total, failed }` to `job.updateProgress`, fails a job with invalid
+ * data or options at once (BullMQ's `UnrecoverableError`, `code: 'ERR_INVALID_OPTION'`),
+ * and, when a job runs again after a worker died, reuses the outputs the earlier attempt
+ * finished instead of reporting them as `ERR_OUTPUT_EXISTS` (README, "Job queue").
+ * `signal` (BullMQ's job cancellation) aborts the batch.
+ */
+export declare function createQueueProcessor(
+  options?: QueueProcessorOptions,
+): (job: QueueJob, token?: string, signal?: AbortSignal) => Promise<ImageResult[]>

@@ -26,3 +26,7 @@ exports.setLimits = api.setLimits
 exports.getLimits = api.getLimits
 exports.optionTable = binding.optionTable
 exports.__napiBindingTarget = binding.__napiBindingTarget
+
+// The BullMQ job processor (lib/queue.js); bullmq itself is only loaded when a worker starts.
+const queue = require('./lib/queue.js')
+exports.createQueueProcessor = (options) => queue.createQueueProcessor(exports, options)

@@ -170,6 +170,7 @@ describe('release tarballs (npm run package), installed without a Rust toolchain
       'index.js',
       'lib/api.js',
       'lib/load.js',
+      'lib/queue.js',
       'lib/stream.js',
       'package.json',
     ])
@@ -181,6 +182,9 @@ describe('release tarballs (npm run package), installed without a Rust toolchain
     assert.equal(main.scripts, undefined, `scripts ${JSON.stringify(main.scripts)}`)
     assert.equal(main.devDependencies, undefined)
     assert.deepEqual(main.dependencies, pkg.dependencies)
+    // bullmq and ioredis: peer dependencies for `corepool worker`, optional (never installed for you).
+    assert.deepEqual(Object.keys(main.peerDependencies).sort(), ['bullmq', 'ioredis'])
+    for (const name of ['bullmq', 'ioredis']) assert.equal(main.peerDependenciesMeta[name]?.optional, true, name)
     assert.equal(main.engines.node, pkg.engines.node)
     const platforms = fs.readdirSync(path.join(ROOT, 'npm')).sort()
     assert.equal(platforms.length, pkg.napi.targets.length)

@@ -8,6 +8,7 @@ import {
   calculatePrimes,
   calculatePrimesSync,
   countPrimes,
+  createQueueProcessor,
   getConcurrency,
   getLimits,
   metadata,
@@ -29,7 +30,10 @@ import type {
   ProcessedImage,
   ProcessOptions,
   Progress,
+  QueueJobData,
+  QueueJobProgress,
 } from '../index.js'
+import { Worker } from 'bullmq'
 
 /** Fails to compile unless `T` is exactly `U`. */
 type Equal<T, U> = (<V>() => V extends T ? 1 : 2) extends <V>() => V extends U ? 1 : 2 ? true : false
@@ -202,4 +206,25 @@ export { target, images, primes, pool, badResultField, notArray, notString, canc
   setLimits({ limitInputBytes: false })
   // @ts-expect-error setLimits takes an object
   setLimits(5)
+}
+
+// The queue processor fits a BullMQ Worker as it is, and is typed.
+{
+  const processor = createQueueProcessor({ defaults: { format: 'webp', quality: 80 } })
+  const worker = new Worker<QueueJobData, ImageResult[]>('images', processor, {
+    connection: { url: 'redis://127.0.0.1:6379' },
+  })
+  void worker
+  const progress: QueueJobProgress = { done: 1, total: 2, failed: 0 }
+  void progress
+  const results: Promise<ImageResult[]> = processor({
+    data: { paths: ['a.jpg'] },
+    timestamp: Date.now(),
+    updateProgress: async () => {},
+  })
+  void results
+  // @ts-expect-error defaults are ProcessOptions
+  createQueueProcessor({ defaults: { width: 'wide' } })
+  // @ts-expect-error a job's paths are strings
+  processor({ data: { paths: [1] }, timestamp: 0, updateProgress: async () => {} })
 }

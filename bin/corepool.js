@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 'use strict'
 
-// The corepool command line: `corepool resize ...` and `corepool primes ...`.
+// The corepool command line: `corepool resize ...`, `corepool primes ...` and
+// `corepool worker ...` (a BullMQ worker; bullmq and ioredis are loaded only there).
 //
 // Exit codes: 0 success, 1 at least one file failed, 2 bad usage or an invalid
 // option (ERR_INVALID_OPTION), 130 interrupted (Ctrl-C).
@@ -408,6 +409,66 @@ function writeAll(primes) {
 }
 
 // ---------------------------------------------------------------------------
+// worker (BullMQ): lib/queue.js, loaded only by this command
+// ---------------------------------------------------------------------------
+
+/** A positive integer option, or a UsageError naming the flag. */
+function positiveInt(flag, value) {
+  const n = numberish(value)
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} expects a positive integer but received '${value}'`)
+  return n
+}
+
+/**
+ * Runs a queue worker until SIGTERM or SIGINT, then drains: no new job is taken, the
+ * active ones finish, the connections close, and the process exits 0. A second signal
+ * exits at once with 130 (the active jobs go back to the queue once their lock expires).
+ */
+async function runWorker(opts) {
+  applyThreads(opts.threads)
+  const concurrency = positiveInt('--concurrency', opts.concurrency)
+  const lockDuration = positiveInt('--lock-duration', opts.lockDuration)
+  const { startQueueWorker, QueueDependencyError } = require('../lib/queue.js')
+  const log = (line) => process.stderr.write(`corepool worker: ${line}\n`)
+  let running
+  try {
+    running = await startQueueWorker(corepool, {
+      redis: opts.redis,
+      queue: opts.queue,
+      concurrency,
+      lockDuration,
+      log,
+    })
+  } catch (err) {
+    if (err instanceof QueueDependencyError) throw Object.assign(new UsageError(err.message), { hint: err.hint })
+    throw err
+  }
+  log(
+    `ready: queue '${opts.queue}', ${concurrency} job(s) at a time, ${corepool.getConcurrency()} threads, ` +
+      `lock ${lockDuration} ms (pid ${process.pid})`,
+  )
+  await new Promise((resolve) => {
+    let stopping = false
+    const onSignal = (signal) => {
+      if (stopping) {
+        log(`${signal} again: exiting without waiting for the active jobs`)
+        process.exit(EXIT_INTERRUPTED)
+      }
+      stopping = true
+      log(`${signal}: finishing the active jobs, taking no new ones`)
+      running.close().then(resolve, (err) => {
+        log(`error while closing: ${err && err.message ? err.message : err}`)
+        resolve()
+      })
+    }
+    process.on('SIGTERM', onSignal)
+    process.on('SIGINT', onSignal)
+  })
+  log('drained and closed')
+  return 0
+}
+
+// ---------------------------------------------------------------------------
 // Program
 // ---------------------------------------------------------------------------
 
@@ -429,6 +490,7 @@ Examples:
   $ corepool resize 'photos/**/*.jpg' --width 800 --height 600 --fit contain --out thumbs
   $ corepool resize a.png b.png --width 320 --format webp --quality 80 --out web
   $ corepool primes 1e9 --count
+  $ corepool worker --redis redis://127.0.0.1:6379 --queue images
   $ corepool help resize
 
 Exit codes: 0 ok, 1 some file failed, 2 bad usage or invalid option, 130 interrupted.`,
@@ -481,6 +543,39 @@ Exit codes: 0 ok, 2 invalid <max>, 130 interrupted.`,
     )
     .action(async (max, opts) => {
       process.exitCode = await runPrimes(max, opts)
+    })
+
+  program
+    .command('worker')
+    .description(
+      'Process image jobs from a BullMQ queue on Redis, on every core. A job is { paths, options? }; ' +
+        'its result is the ImageResult[] of processImages. Needs the optional packages: ' +
+        'npm install bullmq ioredis.',
+    )
+    .requiredOption('--redis <url>', 'the Redis server, e.g. redis://127.0.0.1:6379')
+    .requiredOption('--queue <name>', 'the BullMQ queue name')
+    .option('--concurrency <jobs>', 'jobs processed at a time (each one already uses every core)', '1')
+    .option(
+      '--lock-duration <ms>',
+      "BullMQ's lockDuration and stalledInterval: a dead worker's job is retried within about twice this",
+      '30000',
+    )
+    .option('--threads <n>', 'size of the thread pool (default: number of cores, or $COREPOOL_THREADS)')
+    .addHelpText(
+      'after',
+      `
+Paths in jobs must name files that every worker can see (a shared volume). Outputs are
+written atomically, so a job retried after a worker died completes with every output.
+
+Examples:
+  $ corepool worker --redis redis://127.0.0.1:6379 --queue images
+  $ corepool worker --redis redis://redis:6379 --queue images --concurrency 2 --lock-duration 60000
+
+SIGTERM or SIGINT: finish the active jobs, take no new ones, exit 0 (a second one exits at once).
+Exit codes: 0 drained, 2 bad usage or bullmq/ioredis missing.`,
+    )
+    .action(async (opts) => {
+      process.exitCode = await runWorker(opts)
     })
 
   return program
