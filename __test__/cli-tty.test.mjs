@@ -77,7 +77,7 @@ test(
       'resize',
       path.join(dir, 'a.png'),
       '--width',
-      '6000',
+      '4096', // 4096x4096: the largest AVIF output corepool encodes (16 MP)
       '--format',
       'avif',
       '--out',
