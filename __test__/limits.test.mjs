@@ -160,6 +160,28 @@ test('peak memory for a 4000x4000 RGBA output stays within 3x its raw size plus 
   assert.match(avif.message, /AVIF output 5000x5000/)
 })
 
+test('a large JPEG file is decoded from the file in pieces, never held whole in memory', async (t) => {
+  const dir = tmpDir(t)
+  // 6000x6000 of noise at quality 100, 4:4:4: a file of tens of MiB that shrinks on
+  // load (1/8) to 750x750, so decoding needs little memory besides the file itself.
+  const input = path.join(dir, 'noise.jpg')
+  await sharp({ create: { width: 6000, height: 6000, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 60 } } })
+    .jpeg({ quality: 100, chromaSubsampling: '4:4:4' })
+    .toFile(input)
+  const fileMiB = fs.statSync(input).size / MiB
+  assert.ok(fileMiB > 40, `the file has ${fileMiB.toFixed(0)} MiB`)
+  for (const fn of ['processImage', 'processImages']) {
+    const r = await call(dir, {
+      fn,
+      input,
+      options: { width: 200, ...(fn === 'processImages' ? { outputDir: subDir(dir, fn) } : {}) },
+    })
+    assert.equal(r.code, undefined, JSON.stringify(r))
+    const used = r.peak - r.baseline
+    assert.ok(used < fileMiB / 2, `${fn}: ${used.toFixed(0)} MiB used for a ${fileMiB.toFixed(0)} MiB file`)
+  }
+})
+
 test('setLimits: the limits become defaults and ceilings that options can lower but not raise or disable', async (t) => {
   const dir = tmpDir(t)
   const input = path.join(dir, 'tiny.png')

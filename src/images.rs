@@ -10,7 +10,7 @@ use napi::{Env, ValueType};
 
 use corepool_core::validate::invalid;
 use corepool_core::{
-    input, options, start_batch, Encoded, Failure, Header, ImageResult, ProcessOptions, Progress,
+    options, start_batch, Encoded, Failure, Header, ImageResult, ProcessOptions, Progress,
     Received, Throttle,
 };
 
@@ -249,12 +249,14 @@ pub fn process_images<'env>(
     })
 }
 
-/// Produces the input's bytes when the work runs.
-type ReadInput = Box<dyn FnOnce() -> std::result::Result<Vec<u8>, Failure> + Send>;
+/// An image input as given: a file path, read when the work runs (as the decoder needs
+/// it, never whole for most formats), or bytes (a `Buffer` or `Uint8Array`, copied).
+enum ImageInput {
+    Path(String),
+    Bytes(Vec<u8>),
+}
 
-/// Image bytes (a `Buffer` or `Uint8Array`, copied) or a file path, read when the
-/// work runs.
-fn input_bytes(input: &Unknown, limit: u64) -> std::result::Result<ReadInput, Failure> {
+fn image_input(input: &Unknown) -> std::result::Result<ImageInput, Failure> {
     let wrong = || {
         invalid(
             "input",
@@ -264,16 +266,14 @@ fn input_bytes(input: &Unknown, limit: u64) -> std::result::Result<ReadInput, Fa
         )
     };
     match input.get_type() {
-        Ok(ValueType::String) => {
-            let path: String = unsafe { input.cast() }.map_err(|_| wrong())?;
-            Ok(Box::new(move || Ok(input::read(path.as_ref(), limit)?)))
-        }
+        Ok(ValueType::String) => Ok(ImageInput::Path(
+            unsafe { input.cast() }.map_err(|_| wrong())?,
+        )),
         Ok(ValueType::Object)
             if input.is_typedarray().unwrap_or(false) || input.is_buffer().unwrap_or(false) =>
         {
             let bytes: Uint8Array = unsafe { input.cast() }.map_err(|_| wrong())?;
-            let bytes = bytes.to_vec();
-            Ok(Box::new(move || Ok(bytes)))
+            Ok(ImageInput::Bytes(bytes.to_vec()))
         }
         _ => Err(wrong()),
     }
@@ -314,11 +314,11 @@ pub fn process_image<'env>(
     let cancel = cancel_flag(token);
     let job = (|| {
         let opts = parse_options(env, options)?;
-        let read = input_bytes(&input, opts.limit_input_bytes)?;
+        let input = image_input(&input)?;
         hooks::parse(hooks, &["signal"])?;
-        Ok(task::one(move || {
-            let bytes = read()?;
-            corepool_core::process(&bytes, &opts, &cancel)
+        Ok(task::one(move || match &input {
+            ImageInput::Path(path) => corepool_core::process_path(path.as_ref(), &opts, &cancel),
+            ImageInput::Bytes(bytes) => corepool_core::process(bytes, &opts, &cancel),
         }))
     })();
     start(env, job, |out| ProcessedImage {
@@ -363,33 +363,20 @@ pub fn metadata<'env>(
     let cancel = cancel_flag(token);
     let job = (|| {
         let limit = corepool_core::limits::current().input_bytes;
-        // A path: the header is read from a bounded prefix of the file.
-        let path = match input.get_type() {
-            Ok(ValueType::String) => Some(unsafe { input.cast::<String>() }.map_err(|_| {
-                invalid(
-                    "input",
-                    "Buffer, Uint8Array or string (a file path)",
-                    &received(&input),
-                    false,
-                )
-            })?),
-            _ => None,
-        };
-        let read = match path {
-            Some(_) => None,
-            None => Some(input_bytes(&input, limit)?),
-        };
+        let input = image_input(&input)?;
         hooks::parse(hooks, &["signal"])?;
         Ok(task::one(move || {
             if cancel.is_cancelled() {
                 return Err(Failure::aborted());
             }
-            if let Some(path) = &path {
-                let (header, size) = corepool_core::metadata::probe_file(path.as_ref(), limit)?;
-                return Ok((header, size as usize));
+            match &input {
+                // A path: the header is read from a bounded prefix of the file.
+                ImageInput::Path(path) => {
+                    let (header, size) = corepool_core::metadata::probe_file(path.as_ref(), limit)?;
+                    Ok((header, size as usize))
+                }
+                ImageInput::Bytes(bytes) => Ok((corepool_core::probe(bytes)?, bytes.len())),
             }
-            let bytes = read.map_or_else(|| Ok(Vec::new()), |read| read())?;
-            Ok((corepool_core::probe(&bytes)?, bytes.len()))
         }))
     })();
     start(env, job, |(h, size)| ImageInfo {

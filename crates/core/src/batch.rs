@@ -15,9 +15,10 @@ use std::time::{Duration, Instant};
 use crate::cancel::CancelFlag;
 use crate::codec;
 use crate::error::{panic_message, Failure};
+use crate::input::InputFile;
 use crate::options::ProcessOptions;
 use crate::targets::Targets;
-use crate::{input, output, pipeline, schedule};
+use crate::{output, pipeline, schedule};
 
 /// The outcome for one input.
 #[derive(Debug, Clone, PartialEq)]
@@ -121,8 +122,8 @@ fn process_planned(
     };
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| -> Result<(), Failure> {
         let path = Path::new(input);
-        let bytes = input::read(path, opts.limit_input_bytes)?;
-        let header = codec::probe(&bytes)?;
+        let source = InputFile::open_within(path, opts.limit_input_bytes)?;
+        let header = crate::metadata::probe(&source, opts.limit_input_bytes)?;
         let format = opts.output_format(header.format);
         let target = output::output_path(path, Some(header.format), format, opts)?;
         result.output_path = target.to_string_lossy().into_owned();
@@ -133,7 +134,7 @@ fn process_planned(
         if forced_panic(input) {
             panic!("forced test panic for {input}");
         }
-        let raster = pipeline::transform(&bytes, &header, format, opts, cancel)?;
+        let raster = pipeline::transform(&source, &header, format, opts, cancel)?;
         pipeline::check(cancel)?;
         let data = codec::encode(&raster, format, &opts.encode_settings())?;
         output::write_atomic(&target, &data, opts.overwrite)?;

@@ -7,8 +7,9 @@
 //! any byte is read.
 
 use std::fs::{File, OpenOptions};
-use std::io::Read;
 use std::path::{Path, PathBuf};
+
+use crate::codec::source::Source;
 
 pub use crate::limits::DEFAULT_LIMIT_INPUT_BYTES;
 
@@ -60,43 +61,105 @@ fn open_regular(path: &Path) -> Result<(File, u64), InputError> {
     Ok((file, meta.len()))
 }
 
-/// Up to `max` bytes read from `file`.
-fn read_up_to(path: &Path, file: &mut File, max: u64, hint: u64) -> Result<Vec<u8>, InputError> {
-    let mut bytes = Vec::with_capacity(hint.min(max) as usize);
-    file.take(max)
-        .read_to_end(&mut bytes)
-        .map_err(|e| InputError::NotFound {
-            path: path.to_path_buf(),
-            why: e.to_string(),
-        })?;
-    Ok(bytes)
+/// An input file, opened once and checked to be a regular file, read positionally as
+/// a [`Source`]: decoders take the pieces they need and the whole file is never
+/// required in memory. Nothing past the size the file had when it was opened is read.
+#[derive(Debug)]
+pub struct InputFile {
+    file: File,
+    size: u64,
+    path: PathBuf,
 }
 
-/// The whole content of the regular file at `path`, at most `limit` bytes.
-pub fn read(path: &Path, limit: u64) -> Result<Vec<u8>, InputError> {
-    let (mut file, size) = open_regular(path)?;
-    let too_large = |size: u64| InputError::TooLarge {
-        path: path.to_path_buf(),
-        size,
-        limit,
-    };
-    if size > limit {
-        return Err(too_large(size));
+impl InputFile {
+    /// Opens the regular file at `path` (see the module docs).
+    pub fn open(path: &Path) -> Result<Self, InputError> {
+        let (file, size) = open_regular(path)?;
+        Ok(Self {
+            file,
+            size,
+            path: path.to_path_buf(),
+        })
     }
-    // One byte past the limit: a file that grows while being read still stops there.
-    let bytes = read_up_to(path, &mut file, limit.saturating_add(1), size)?;
-    if bytes.len() as u64 > limit {
-        return Err(too_large(bytes.len() as u64));
+
+    /// Opens the regular file at `path` when it has at most `limit` bytes.
+    pub fn open_within(path: &Path, limit: u64) -> Result<Self, InputError> {
+        let input = Self::open(path)?;
+        input.check_size(limit)?;
+        Ok(input)
     }
-    Ok(bytes)
+
+    /// The size when opened.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// `TooLarge` when the file has more than `limit` bytes.
+    pub fn check_size(&self, limit: u64) -> Result<(), InputError> {
+        if self.size > limit {
+            return Err(InputError::TooLarge {
+                path: self.path.clone(),
+                size: self.size,
+                limit,
+            });
+        }
+        Ok(())
+    }
+
+    /// The first `len` bytes (fewer when the file is shorter).
+    pub fn prefix(&self, len: u64) -> Result<Vec<u8>, InputError> {
+        crate::codec::source::prefix(self, len).map_err(|e| self.unreadable(e))
+    }
+
+    /// The whole file, when it has at most `limit` bytes.
+    pub fn read_all(&self, limit: u64) -> Result<Vec<u8>, InputError> {
+        self.check_size(limit)?;
+        self.prefix(self.size)
+    }
+
+    fn unreadable(&self, e: std::io::Error) -> InputError {
+        InputError::NotFound {
+            path: self.path.clone(),
+            why: e.to_string(),
+        }
+    }
+}
+
+impl Source for InputFile {
+    fn len(&self) -> u64 {
+        self.size
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = self.size.saturating_sub(offset);
+        let n = usize::try_from(left).map_or(buf.len(), |left| left.min(buf.len()));
+        if n == 0 {
+            return Ok(0);
+        }
+        read_at(&self.file, offset, &mut buf[..n])
+    }
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_at(file: &File, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, buf, offset)
 }
 
 /// The first `len` bytes of the regular file at `path` (fewer when it is shorter), and
 /// the file's size. No byte limit applies: only the prefix is read.
 pub fn read_prefix(path: &Path, len: u64) -> Result<(Vec<u8>, u64), InputError> {
-    let (mut file, size) = open_regular(path)?;
-    let bytes = read_up_to(path, &mut file, len, size)?;
-    Ok((bytes, size))
+    let input = InputFile::open(path)?;
+    Ok((input.prefix(len)?, input.size()))
+}
+
+/// The whole content of the regular file at `path`, at most `limit` bytes.
+pub fn read(path: &Path, limit: u64) -> Result<Vec<u8>, InputError> {
+    InputFile::open_within(path, limit)?.read_all(limit)
 }
 
 #[cfg(test)]
@@ -124,11 +187,17 @@ mod tests {
             Err(InputError::TooLarge { size: 100, .. })
         ));
         assert_eq!(read(&file, 100).expect("at the limit").len(), 100);
-        let (prefix, size) = read_prefix(&file, 10).expect("a prefix");
-        assert_eq!((prefix.len(), size), (10, 100));
-        assert_eq!(read_prefix(&file, 1000).expect("all").0.len(), 100);
+        let input = InputFile::open(&file).expect("opens");
+        assert_eq!(
+            (input.prefix(10).expect("a prefix").len(), input.size()),
+            (10, 100)
+        );
+        assert_eq!(input.prefix(1000).expect("all").len(), 100);
+        // Grown after opening: read only as far as it was.
+        std::fs::write(&file, [1u8; 300]).expect("grow");
+        assert_eq!(input.read_all(1000).expect("all").len(), 100);
         assert!(matches!(
-            read_prefix(Path::new("/dev/zero"), 10),
+            InputFile::open(Path::new("/dev/zero")),
             Err(InputError::NotRegular { .. })
         ));
         std::fs::remove_file(&file).expect("cleanup");

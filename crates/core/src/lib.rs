@@ -44,7 +44,7 @@ pub use cancel::CancelFlag;
 pub use codec::{probe, Format, Header};
 pub use error::{panic_message, ErrorClass, ErrorCode, Failure};
 pub use options::{ProcessOptions, OPTIONS};
-pub use pipeline::{process, Encoded};
+pub use pipeline::{process, process_path, Encoded};
 pub use raster::{Raster, Rgba};
 pub use resample::{Fit, Position, ResizeRequest};
 pub use validate::Received;

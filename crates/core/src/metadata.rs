@@ -12,25 +12,29 @@ use std::path::Path;
 
 use crate::codec::{self, Header};
 use crate::error::Failure;
-use crate::input;
+use crate::input::InputFile;
 
 /// The prefix sizes tried before the whole file: 64 KiB, 1 MiB, 16 MiB.
 pub const PREFIXES: [u64; 3] = [64 << 10, 1 << 20, 16 << 20];
 
 /// The header of the file at `path`, and the file's size in bytes.
 pub fn probe_file(path: &Path, limit_bytes: u64) -> Result<(Header, u64), Failure> {
+    let input = InputFile::open(path)?;
+    Ok((probe(&input, limit_bytes)?, input.size()))
+}
+
+/// The header of an open input file, from growing prefixes (see the module docs).
+pub fn probe(input: &InputFile, limit_bytes: u64) -> Result<Header, Failure> {
     for len in PREFIXES {
-        let (bytes, size) = input::read_prefix(path, len)?;
+        let bytes = input.prefix(len)?;
         match codec::probe(&bytes) {
-            Ok(header) => return Ok((header, size)),
+            Ok(header) => return Ok(header),
             // The whole file was read: this is its answer.
-            Err(e) if bytes.len() as u64 >= size => return Err(e.into()),
+            Err(e) if bytes.len() as u64 >= input.size() => return Err(e.into()),
             Err(_) => {}
         }
     }
-    let bytes = input::read(path, limit_bytes)?;
-    let header = codec::probe(&bytes)?;
-    Ok((header, bytes.len() as u64))
+    Ok(codec::probe(&input.read_all(limit_bytes)?)?)
 }
 
 #[cfg(test)]

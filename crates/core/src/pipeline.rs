@@ -12,9 +12,12 @@
 //! Cancellation is checked at every stage boundary: a raised [`CancelFlag`] stops the
 //! work there with `ERR_ABORTED`, before anything is written.
 
+use std::path::Path;
+
 use crate::cancel::CancelFlag;
-use crate::codec::{self, Format, Header};
+use crate::codec::{self, Format, Header, Source};
 use crate::error::{ErrorCode, Failure};
+use crate::input::InputFile;
 use crate::options::ProcessOptions;
 use crate::raster::Raster;
 use crate::resample;
@@ -38,7 +41,7 @@ pub(crate) fn check(cancel: &CancelFlag) -> Result<(), Failure> {
     }
 }
 
-/// Runs the whole pipeline on an encoded image.
+/// Runs the whole pipeline on an encoded image in memory.
 pub fn process(
     bytes: &[u8],
     opts: &ProcessOptions,
@@ -56,9 +59,33 @@ pub fn process(
         ));
     }
     let header = codec::probe(bytes)?;
-    codec::check_limit(&header, opts.limit_input_pixels)?;
+    process_source(&bytes, &header, opts, cancel)
+}
+
+/// Runs the whole pipeline on the image file at `path`, which is read as the decoder
+/// needs it (see [`codec::decode`]), never copied into memory whole for JPEG, PNG, GIF,
+/// BMP or TIFF.
+pub fn process_path(
+    path: &Path,
+    opts: &ProcessOptions,
+    cancel: &CancelFlag,
+) -> Result<Encoded, Failure> {
+    check(cancel)?;
+    let input = InputFile::open_within(path, opts.limit_input_bytes)?;
+    let header = crate::metadata::probe(&input, opts.limit_input_bytes)?;
+    process_source(&input, &header, opts, cancel)
+}
+
+/// The pipeline after the header was read.
+fn process_source(
+    src: &dyn Source,
+    header: &Header,
+    opts: &ProcessOptions,
+    cancel: &CancelFlag,
+) -> Result<Encoded, Failure> {
+    codec::check_limit(header, opts.limit_input_pixels)?;
     let format = opts.output_format(header.format);
-    let raster = transform(bytes, &header, format, opts, cancel)?;
+    let raster = transform(src, header, format, opts, cancel)?;
     let data = codec::encode(&raster, format, &opts.encode_settings())?;
     Ok(Encoded {
         data,
@@ -91,7 +118,7 @@ fn check_output_limit(size: (u32, u32), what: &str, opts: &ProcessOptions) -> Re
 /// `limitOutputPixels` and the memory it needs (`crate::memory`) before any pixel is
 /// decoded.
 pub(crate) fn transform(
-    bytes: &[u8],
+    src: &dyn Source,
     header: &Header,
     format: Format,
     opts: &ProcessOptions,
@@ -113,13 +140,7 @@ pub(crate) fn transform(
         }
         _ => 1,
     };
-    if denominator > 1 {
-        let (w, h) = codec::shrunk_size(header, denominator);
-        let loaded = if swapped { (h, w) } else { (w, h) };
-        plan = request.map(|req| resample::plan(loaded, req));
-    }
-    // Every size the image takes from here on, planned before decoding: the resized
-    // canvas, then the rotated one.
+    // The size as loaded and oriented.
     let loaded = {
         let (w, h) = codec::shrunk_size(header, denominator);
         if swapped {
@@ -128,6 +149,11 @@ pub(crate) fn transform(
             (w, h)
         }
     };
+    if denominator > 1 {
+        plan = request.map(|req| resample::plan(loaded, req));
+    }
+    // Every size the image takes from here on, planned before decoding: the resized
+    // canvas, then the rotated one.
     let resized = plan.map_or(loaded, |p| p.output);
     check_output_limit(resized, "output", opts)?;
     let rotated = Raster::rotated_size(resized.0, resized.1, opts.rotation);
@@ -143,7 +169,7 @@ pub(crate) fn transform(
     // Without alpha, a grey output can be decoded straight to grey.
     let grey_decode = opts.grayscale && !header.has_alpha;
     let mut raster = codec::decode(
-        bytes,
+        src,
         header,
         denominator,
         grey_decode,
@@ -240,6 +266,88 @@ mod tests {
                 .code,
             ErrorCode::InputCorrupt
         );
+    }
+
+    fn fixture(name: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../__test__/fixtures/photos")
+            .join(name)
+    }
+
+    /// A file is read a piece at a time (JPEG, PNG, GIF, TIFF, BMP) or whole (WebP):
+    /// either way, the output is the one the same bytes give from memory.
+    #[test]
+    fn files_give_what_their_bytes_give() {
+        let dir = std::env::temp_dir().join(format!("corepool-pipeline-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let opts = ProcessOptions {
+            resize: ResizeRequest {
+                width: Some(120),
+                ..ResizeRequest::default()
+            },
+            ..ProcessOptions::default()
+        };
+        let cancel = CancelFlag::new();
+        let photo = std::fs::read(fixture("chelsea.png")).expect("fixture");
+        let raster = transform(
+            &photo.as_slice(),
+            &codec::probe(&photo).expect("png"),
+            Format::Png,
+            &ProcessOptions::default(),
+            &cancel,
+        )
+        .expect("decodes");
+        for format in [
+            Format::Png,
+            Format::Jpeg,
+            Format::Gif,
+            Format::Webp,
+            Format::Tiff,
+        ] {
+            let bytes =
+                codec::encode(&raster, format, &EncodeSettings::quality(90)).expect("encodes");
+            let path = dir.join(format!("input.{}", format.name()));
+            std::fs::write(&path, &bytes).expect("write");
+            let from_memory = process(&bytes, &opts, &cancel).expect("from memory");
+            let from_file = process_path(&path, &opts, &cancel).expect("from the file");
+            assert_eq!(from_file, from_memory, "{format:?}");
+        }
+        for name in ["hubble_deep_field.jpg", "rocket.jpg"] {
+            let bytes = std::fs::read(fixture(name)).expect("fixture");
+            assert_eq!(
+                process_path(&fixture(name), &opts, &cancel).expect(name),
+                process(&bytes, &opts, &cancel).expect(name),
+                "{name}"
+            );
+        }
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    /// A file cut short after it was opened (and its header read) fails as corrupt,
+    /// with no fault: a piece-wise read just sees the end.
+    #[test]
+    fn a_file_that_shrinks_while_read_is_corrupt() {
+        let dir = std::env::temp_dir().join(format!("corepool-shrink-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let bytes = std::fs::read(fixture("rocket.jpg")).expect("fixture");
+        let path = dir.join("shrinks.jpg");
+        std::fs::write(&path, &bytes).expect("write");
+        let input = InputFile::open(&path).expect("opens");
+        let header = crate::metadata::probe(&input, u64::MAX).expect("probes");
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_len(bytes.len() as u64 / 3))
+            .expect("truncate");
+        let err = process_source(
+            &input,
+            &header,
+            &ProcessOptions::default(),
+            &CancelFlag::new(),
+        )
+        .expect_err("cut short");
+        assert_eq!(err.code, ErrorCode::InputCorrupt, "{}", err.message);
+        std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! never from the file name; the header is read and checked against the pixel limit
 //! before any pixel memory is allocated.
 
-use std::io::Cursor;
+use std::io::{BufRead, BufReader, Cursor, Seek};
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 
@@ -10,6 +10,7 @@ use super::error::DecodeError;
 use super::format::{FailOn, Format};
 use super::jpeg;
 use super::sniff::recognise;
+use super::source::{self, Source, SourceReader};
 use super::tiff_planar;
 use super::webp_container;
 use crate::cancel::CancelFlag;
@@ -76,8 +77,8 @@ fn memory_budget(limit_pixels: Option<u64>) -> u64 {
 
 /// A reader for non-JPEG formats that allocates at most `budget` bytes, so that a
 /// lying header cannot make the decoder allocate without bound.
-fn reader(bytes: &[u8], format: ImageFormat, budget: u64) -> ImageReader<Cursor<&[u8]>> {
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+fn reader<R: BufRead + Seek>(input: R, format: ImageFormat, budget: u64) -> ImageReader<R> {
+    let mut reader = ImageReader::with_format(input, format);
     let mut limits = Limits::default();
     limits.max_alloc = Some(budget);
     reader.limits(limits);
@@ -119,17 +120,21 @@ pub fn probe(bytes: &[u8]) -> Result<Header, DecodeError> {
     }
     let image_format =
         image_format(format).ok_or_else(|| DecodeError::Unsupported(format.name().into()))?;
-    let mut decoder = reader(bytes, image_format, probe_budget(bytes, format))
-        .into_decoder()
-        .map_err(|e| match e {
-            // No pixel memory exists yet: the `tiff` crate's fixed limits on header
-            // values (1 MiB a tag, sizes that overflow) were hit by the header itself,
-            // which only damaged files do. Not a matter of limitInputPixels.
-            image::ImageError::Limits(e) if format == Format::Tiff => DecodeError::Corrupt(
-                format!("TIFF: the header declares more data than a TIFF header may hold ({e})"),
-            ),
-            e => from_image_error(format, e),
-        })?;
+    let mut decoder = reader(
+        Cursor::new(bytes),
+        image_format,
+        probe_budget(bytes, format),
+    )
+    .into_decoder()
+    .map_err(|e| match e {
+        // No pixel memory exists yet: the `tiff` crate's fixed limits on header
+        // values (1 MiB a tag, sizes that overflow) were hit by the header itself,
+        // which only damaged files do. Not a matter of limitInputPixels.
+        image::ImageError::Limits(e) if format == Format::Tiff => DecodeError::Corrupt(format!(
+            "TIFF: the header declares more data than a TIFF header may hold ({e})"
+        )),
+        e => from_image_error(format, e),
+    })?;
     if format == Format::Webp {
         webp_container::check(bytes)?;
     }
@@ -223,13 +228,40 @@ pub fn check_limit(header: &Header, limit: Option<u64>) -> Result<(), DecodeErro
     }
 }
 
-/// Decodes the pixels (as stored: orientation is not applied).
+/// The buffer between a decoder and a source that is not in memory.
+const READ_BUFFER_BYTES: usize = 64 << 10;
+
+/// `src` as a buffered `Read + Seek` for the decoders of the `image` crate.
+fn buffered(src: &dyn Source) -> BufReader<SourceReader<'_>> {
+    BufReader::with_capacity(READ_BUFFER_BYTES, SourceReader::new(src))
+}
+
+/// Decodes with the `image` crate's decoder for `format`: the pixels and the ICC
+/// profile.
+fn decode_image<R: BufRead + Seek>(
+    input: R,
+    format: Format,
+    image_format: ImageFormat,
+    budget: u64,
+) -> Result<(DynamicImage, Option<Vec<u8>>), DecodeError> {
+    let mut decoder = reader(input, image_format, budget)
+        .into_decoder()
+        .map_err(|e| from_image_error(format, e))?;
+    let profile = decoder.icc_profile().ok().flatten();
+    let image = DynamicImage::from_decoder(decoder).map_err(|e| from_image_error(format, e))?;
+    Ok((image, profile))
+}
+
+/// Decodes the pixels (as stored: orientation is not applied), reading `src` as the
+/// format needs it: JPEG, PNG, GIF, BMP and TIFF a piece at a time (the whole file is
+/// never held in memory), WebP whole, since its decoder holds the whole compressed
+/// frame (most of the file) anyway.
 ///
 /// `denominator` (1, 2, 4 or 8) shrinks JPEG on load to `floor(size / denominator)`,
 /// the size libvips (and so sharp) loads; other formats ignore it. `grey` allows
 /// decoding straight to grey.
 pub fn decode(
-    bytes: &[u8],
+    src: &dyn Source,
     header: &Header,
     denominator: u8,
     grey: bool,
@@ -238,7 +270,7 @@ pub fn decode(
     cancel: &CancelFlag,
 ) -> Result<Raster, DecodeError> {
     if header.format == Format::Jpeg {
-        let raster = jpeg::decode(bytes, denominator, grey, fail_on, cancel)?;
+        let raster = jpeg::decode(src, denominator, grey, fail_on, cancel)?;
         let (w, h) = shrunk_size(header, denominator);
         // libjpeg rounds the scaled size up; drop the partial last column and row.
         return Ok(if (raster.width, raster.height) == (w, h) {
@@ -250,15 +282,27 @@ pub fn decode(
     let format = header.format;
     let image_format =
         image_format(format).ok_or_else(|| DecodeError::Unsupported(format.name().into()))?;
-    let (image, profile) = if format == Format::Tiff && tiff_planar::is_tiled_planar(bytes) {
-        tiff_planar::decode(bytes, memory_budget(limit_pixels))?
-    } else {
-        let mut decoder = reader(bytes, image_format, memory_budget(limit_pixels))
-            .into_decoder()
-            .map_err(|e| from_image_error(format, e))?;
-        let profile = decoder.icc_profile().ok().flatten();
-        let image = DynamicImage::from_decoder(decoder).map_err(|e| from_image_error(format, e))?;
-        (image, profile)
+    let budget = memory_budget(limit_pixels);
+    let (image, profile) = match format {
+        Format::Webp => {
+            let owned;
+            let bytes = match src.as_slice() {
+                Some(bytes) => bytes,
+                None => {
+                    owned = source::prefix(src, src.len()).map_err(|e| {
+                        DecodeError::Corrupt(format!("WEBP: the input cannot be read: {e}"))
+                    })?;
+                    &owned[..]
+                }
+            };
+            // The probe may have seen only a prefix: check every frame header here.
+            webp_container::check(bytes)?;
+            decode_image(Cursor::new(bytes), format, image_format, budget)?
+        }
+        Format::Tiff if tiff_planar::is_tiled_planar(buffered(src)) => {
+            tiff_planar::decode(buffered(src), budget)?
+        }
+        _ => decode_image(buffered(src), format, image_format, budget)?,
     };
     let (width, height) = (image.width(), image.height());
     let (channels, data) = match image {
@@ -360,6 +404,11 @@ mod tests {
             assert_eq!(header.format, Format::Tiff);
             let raster =
                 decode(&bytes, &header, 1, false, FailOn::Warning, None, &cancel).expect(path);
+            // Read a piece at a time, as from a file: the same pixels.
+            let chunked = super::source::tests::Chunked::new(&bytes, 4096);
+            let streamed =
+                decode(&chunked, &header, 1, false, FailOn::Warning, None, &cancel).expect(path);
+            assert_eq!(streamed.data, raster.data, "{path}");
             assert_eq!((raster.width, raster.height), (header.width, header.height));
         }
     }

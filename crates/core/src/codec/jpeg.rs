@@ -8,6 +8,7 @@
 //! warnings (truncated data, corrupt entropy segments) fail the decode too.
 
 use std::ffi::CStr;
+use std::ops::Range;
 use std::os::raw::c_int;
 use std::panic::{self, AssertUnwindSafe};
 
@@ -19,6 +20,7 @@ use super::exif;
 use super::format::{FailOn, Format};
 use super::icc;
 use super::jpeg_scans;
+use super::source::{read_fully_at, Source, Window};
 use crate::cancel::CancelFlag;
 use crate::raster::Raster;
 
@@ -152,17 +154,18 @@ pub struct JpegHeader {
 /// (SOF5-7, SOF13-15) or 12/16-bit samples. libjpeg itself would fail on them with an
 /// error that reads like damage. Walks the markers up to the first frame header; a
 /// stream that ends or breaks first is left for libjpeg to judge.
-fn check_process(bytes: &[u8]) -> Result<(), DecodeError> {
-    let mut at = 2;
+fn check_process(src: &dyn Source) -> Result<(), DecodeError> {
+    let mut w = Window::new(src);
+    let mut at = 2u64;
     loop {
         // A marker: 0xFF (fill bytes may repeat it), then its code.
-        if bytes.get(at) != Some(&0xFF) {
+        if w.byte(at) != Some(0xFF) {
             return Ok(());
         }
-        while bytes.get(at) == Some(&0xFF) {
+        while w.byte(at) == Some(0xFF) {
             at += 1;
         }
-        let Some(&code) = bytes.get(at) else {
+        let Some(code) = w.byte(at) else {
             return Ok(());
         };
         at += 1;
@@ -184,18 +187,18 @@ fn check_process(bytes: &[u8]) -> Result<(), DecodeError> {
                         "JPEG: {process} JPEG is not supported"
                     )));
                 }
-                return match bytes.get(at + 2) {
-                    Some(&precision) if precision != 8 => Err(DecodeError::Unsupported(format!(
+                return match w.byte(at + 2) {
+                    Some(precision) if precision != 8 => Err(DecodeError::Unsupported(format!(
                         "JPEG: {precision}-bit samples are not supported (8-bit only)"
                     ))),
                     _ => Ok(()),
                 };
             }
             _ => {
-                let Some(len) = bytes.get(at..at + 2) else {
+                let Some(len) = w.get(at, 2) else {
                     return Ok(());
                 };
-                at += usize::from(u16::from_be_bytes([len[0], len[1]]));
+                at += u64::from(u16::from_be_bytes([len[0], len[1]]));
             }
         }
     }
@@ -203,7 +206,7 @@ fn check_process(bytes: &[u8]) -> Result<(), DecodeError> {
 
 /// Reads the header and the EXIF orientation, without decoding pixels.
 pub fn probe(bytes: &[u8]) -> Result<JpegHeader, DecodeError> {
-    check_process(bytes)?;
+    check_process(&bytes)?;
     guard(|| {
         let d = Decompress::with_err(error_mgr(FailOn::Warning))
             .with_markers(&[Marker::APP(1)])
@@ -245,24 +248,33 @@ pub fn shrink_denominator(size: (u32, u32), target: (u32, u32)) -> u8 {
     d
 }
 
-/// The compressed bytes served to libjpeg in slices of this size, so that a decode
-/// (a progressive one spends most of its time consuming scans) checks for cancellation
-/// between slices.
+/// The compressed bytes served to libjpeg in pieces of at most this size, so that a
+/// decode (a progressive one spends most of its time consuming scans) checks for
+/// cancellation between pieces. A source not in memory is read this much at a time.
 const CANCEL_CHECK_BYTES: usize = 64 << 10;
 
-/// The slices of a JPEG stream as one `BufRead`, which fails (libjpeg: "read error")
-/// once `cancel` is raised.
+/// Ranges of a source, in order, as one `BufRead` that fails (libjpeg: "read error")
+/// once `cancel` is raised. A source in memory is served without copying; a file is
+/// read a piece at a time, so the whole stream is never held at once.
 struct CancellableInput<'a> {
-    parts: std::slice::Iter<'a, &'a [u8]>,
-    current: &'a [u8],
+    src: &'a dyn Source,
+    ranges: std::vec::IntoIter<Range<u64>>,
+    /// What is left of the current range.
+    current: Range<u64>,
+    /// For a source not in memory: bytes read at `current.start`, and how far consumed.
+    buf: Vec<u8>,
+    consumed: usize,
     cancel: &'a CancelFlag,
 }
 
 impl<'a> CancellableInput<'a> {
-    fn new(parts: &'a [&'a [u8]], cancel: &'a CancelFlag) -> Self {
+    fn new(src: &'a dyn Source, ranges: Vec<Range<u64>>, cancel: &'a CancelFlag) -> Self {
         Self {
-            parts: parts.iter(),
-            current: &[],
+            src,
+            ranges: ranges.into_iter(),
+            current: 0..0,
+            buf: Vec::new(),
+            consumed: 0,
             cancel,
         }
     }
@@ -284,21 +296,44 @@ impl std::io::BufRead for CancellableInput<'_> {
             return Err(std::io::Error::other("aborted"));
         }
         while self.current.is_empty() {
-            match self.parts.next() {
-                Some(part) => self.current = part,
-                None => break,
+            match self.ranges.next() {
+                Some(range) => self.current = range,
+                None => return Ok(&[]),
             }
         }
-        Ok(&self.current[..self.current.len().min(CANCEL_CHECK_BYTES)])
+        let piece = (self.current.end - self.current.start).min(CANCEL_CHECK_BYTES as u64);
+        let piece = piece as usize;
+        if let Some(all) = self.src.as_slice() {
+            let start = usize::try_from(self.current.start).unwrap_or(usize::MAX);
+            return Ok(all
+                .get(start..)
+                .map_or(&[], |rest| &rest[..piece.min(rest.len())]));
+        }
+        if self.consumed >= self.buf.len() {
+            self.buf.resize(piece, 0);
+            let got = read_fully_at(self.src, self.current.start, &mut self.buf)?;
+            self.buf.truncate(got);
+            self.consumed = 0;
+            if got == 0 {
+                // The file ended early (it shrank): libjpeg sees the stream end here.
+                self.current = self.current.end..self.current.end;
+                return Ok(&[]);
+            }
+        }
+        Ok(&self.buf[self.consumed..])
     }
 
     fn consume(&mut self, n: usize) {
-        self.current = &self.current[n.min(self.current.len())..];
+        let n = n.min(usize::try_from(self.current.end - self.current.start).unwrap_or(n));
+        self.current.start += n as u64;
+        if self.src.as_slice().is_none() {
+            self.consumed += n;
+        }
     }
 }
 
 /// Decodes to RGB (or grey when `grey` is set or the file is grey), scaled by
-/// `1/denominator` in the DCT domain.
+/// `1/denominator` in the DCT domain, reading `src` a piece at a time.
 ///
 /// A colour file asked for grey is decoded to RGB and then turned grey by luminance
 /// in linear light, as sharp's `grayscale()` does; libjpeg's own grey output is the
@@ -307,15 +342,16 @@ impl std::io::BufRead for CancellableInput<'_> {
 /// A progressive file decoded at 1/8 skips the scans that scale never reads (see
 /// [`super::jpeg_scans`]); the output is unchanged.
 pub fn decode(
-    bytes: &[u8],
+    src: &dyn Source,
     denominator: u8,
     grey: bool,
     fail_on: FailOn,
     cancel: &CancelFlag,
 ) -> Result<Raster, DecodeError> {
-    check_process(bytes)?;
+    check_process(src)?;
     decode_parts(
-        &jpeg_scans::needed(bytes, denominator, jpeg_scans::Rule::Exact),
+        src,
+        jpeg_scans::needed(src, denominator, jpeg_scans::Rule::Exact),
         denominator,
         grey,
         fail_on,
@@ -323,15 +359,17 @@ pub fn decode(
     )
 }
 
-/// [`decode`] from the stream's slices, fed to libjpeg in order.
+/// [`decode`] from the given ranges of `src`, fed to libjpeg in order.
 fn decode_parts(
-    parts: &[&[u8]],
+    src: &dyn Source,
+    parts: Vec<Range<u64>>,
     denominator: u8,
     grey: bool,
     fail_on: FailOn,
     cancel: &CancelFlag,
 ) -> Result<Raster, DecodeError> {
-    let input = CancellableInput::new(parts, cancel);
+    let left_out = parts.len() > 1;
+    let input = CancellableInput::new(src, parts, cancel);
     let decoded = guard(|| {
         let mut d = Decompress::with_err(error_mgr(fail_on))
             .with_markers(&[Marker::APP(2)])
@@ -342,7 +380,7 @@ fn decode_parts(
                 .map(|m| m.data),
         );
         d.scale(8 / denominator.clamp(1, 8));
-        if parts.len() > 1 {
+        if left_out {
             // Scans were left out: libjpeg would guess the missing coefficients (and at
             // 1/8 even adjust the DC) by block smoothing; a complete file never is
             // smoothed, and without it a 1/8 decode stays identical to the full one.
@@ -511,12 +549,12 @@ mod tests {
         // Truncation fails from 'truncated' up; 'none' decodes what is there.
         for level in [FailOn::Truncated, FailOn::Error, FailOn::Warning] {
             assert!(
-                matches!(decode(truncated, 1, false, level, &CancelFlag::new()), Err(DecodeError::Corrupt(m)) if m.contains("Premature end")),
+                matches!(decode(&truncated, 1, false, level, &CancelFlag::new()), Err(DecodeError::Corrupt(m)) if m.contains("Premature end")),
                 "{level:?}"
             );
         }
         let lenient =
-            decode(truncated, 1, false, FailOn::None, &CancelFlag::new()).expect("lenient decode");
+            decode(&truncated, 1, false, FailOn::None, &CancelFlag::new()).expect("lenient decode");
         assert_eq!((lenient.width, lenient.height), (64, 48));
     }
 
@@ -630,12 +668,37 @@ mod scan_skipping {
             let jpeg = jpeg_scans::tests::progressive_photo(256, 192, full_chroma);
             let flag = CancelFlag::new();
             for d in [2u8, 4, 8] {
-                let full = decode_parts(&[&jpeg], d, false, FailOn::Warning, &flag).expect("full");
+                let whole = std::iter::once(0..jpeg.len() as u64).collect();
+                let full =
+                    decode_parts(&jpeg, whole, d, false, FailOn::Warning, &flag).expect("full");
                 let exact = jpeg_scans::needed(&jpeg, d, jpeg_scans::Rule::Exact);
-                let exact = decode_parts(&exact, d, false, FailOn::Warning, &flag).expect("exact");
+                let exact =
+                    decode_parts(&jpeg, exact, d, false, FailOn::Warning, &flag).expect("exact");
                 assert_eq!(diff(&full, &exact).1, 0, "1/{d} exact");
                 let fast = decode(&jpeg, d, false, FailOn::Warning, &flag).expect("decodes");
                 assert_eq!(diff(&full, &fast).1, 0, "1/{d} default");
+            }
+        }
+    }
+
+    /// Served in small pieces, as from a file (never whole in memory), a decode is the
+    /// same as from memory, scans left out or not, and reads each byte about once.
+    #[test]
+    fn a_source_read_in_pieces_decodes_the_same() {
+        let flag = CancelFlag::new();
+        for full_chroma in [false, true] {
+            let jpeg = jpeg_scans::tests::progressive_photo(256, 192, full_chroma);
+            for d in [1u8, 2, 8] {
+                let whole = decode(&jpeg, d, false, FailOn::Warning, &flag).expect("from memory");
+                for step in [1000, 64 << 10] {
+                    let pieces = super::super::source::tests::Chunked::new(&jpeg, step);
+                    let streamed =
+                        decode(&pieces, d, false, FailOn::Warning, &flag).expect("in pieces");
+                    assert_eq!(diff(&whole, &streamed).1, 0, "1/{d}, pieces of {step}");
+                    let reads = pieces.reads.load(std::sync::atomic::Ordering::Relaxed);
+                    // Parsing markers, finding scans, then decoding: each a pass at most.
+                    assert!(reads <= 4 * jpeg.len().div_ceil(step) + 64, "{reads} reads");
+                }
             }
         }
     }
@@ -651,10 +714,13 @@ mod scan_skipping {
             for d in [2u8, 4, 8] {
                 let flag = CancelFlag::new();
                 let t = std::time::Instant::now();
-                let full = decode_parts(&[&bytes], d, false, FailOn::Warning, &flag).expect("full");
+                let whole = std::iter::once(0..bytes.len() as u64).collect();
+                let full =
+                    decode_parts(&bytes, whole, d, false, FailOn::Warning, &flag).expect("full");
                 let t_full = t.elapsed();
                 let exact = jpeg_scans::needed(&bytes, d, jpeg_scans::Rule::Exact);
-                let exact = decode_parts(&exact, d, false, FailOn::Warning, &flag).expect("exact");
+                let exact =
+                    decode_parts(&bytes, exact, d, false, FailOn::Warning, &flag).expect("exact");
                 assert_eq!(diff(&full, &exact).1, 0, "{file} 1/{d}: exact differs");
                 let t = std::time::Instant::now();
                 let fast = decode(&bytes, d, false, FailOn::Warning, &flag).expect("fast");

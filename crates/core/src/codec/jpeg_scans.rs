@@ -27,6 +27,8 @@
 
 use std::ops::Range;
 
+use super::source::{Source, Window};
+
 /// How far to go in leaving scans out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Rule {
@@ -43,7 +45,7 @@ pub(crate) enum Rule {
 /// One scan: where its SOS segment and entropy-coded data lie, and what it codes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Scan {
-    bytes: Range<usize>,
+    bytes: Range<u64>,
     /// Component ids (an AC scan of a progressive JPEG has exactly one).
     components: Vec<u8>,
     /// First coefficient of the band (zig-zag order); 0 for a DC scan.
@@ -107,23 +109,24 @@ impl Layout {
 
 /// The frame and scans of a Huffman-coded progressive JPEG (SOF2), or `None` for any
 /// other kind of stream or for one that does not parse cleanly up to its EOI marker.
-fn progressive_layout(bytes: &[u8]) -> Option<Layout> {
-    if !bytes.starts_with(&[0xFF, 0xD8]) {
+fn progressive_layout(src: &dyn Source) -> Option<Layout> {
+    let mut w = Window::new(src);
+    if w.get(0, 2)? != [0xFF, 0xD8] {
         return None;
     }
     let mut components = Vec::new();
     let mut scans = Vec::new();
-    let mut pos = 2;
+    let mut pos = 2u64;
     loop {
         // A marker: 0xFF, optional fill bytes, then the code.
-        if *bytes.get(pos)? != 0xFF {
+        if w.byte(pos)? != 0xFF {
             return None;
         }
         let start = pos;
-        while *bytes.get(pos)? == 0xFF {
+        while w.byte(pos)? == 0xFF {
             pos += 1;
         }
-        let code = bytes[pos];
+        let code = w.byte(pos)?;
         pos += 1;
         match code {
             0xD9 => break,
@@ -133,23 +136,26 @@ fn progressive_layout(bytes: &[u8]) -> Option<Layout> {
             0x01 | 0xD0..=0xD8 => return None,
             _ => {}
         }
-        let length = usize::from(u16::from_be_bytes([*bytes.get(pos)?, *bytes.get(pos + 1)?]));
-        let segment_end = pos.checked_add(length)?;
-        if length < 2 || segment_end > bytes.len() {
+        let length = w.get(pos, 2)?;
+        let length = usize::from(u16::from_be_bytes([length[0], length[1]]));
+        if length < 2 {
             return None;
         }
-        let segment = &bytes[pos + 2..segment_end];
+        let segment_end = pos + length as u64;
         match code {
-            0xC2 => components = frame_components(segment)?,
+            0xC2 => components = frame_components(w.get(pos + 2, length - 2)?)?,
             0xDA => {
                 if components.is_empty() {
                     return None;
                 }
-                let data_end = entropy_end(bytes, segment_end)?;
-                scans.push(scan_header(segment, start..data_end)?);
+                let scan = w.get(pos + 2, length - 2)?.to_vec();
+                let data_end = entropy_end(&mut w, segment_end)?;
+                scans.push(scan_header(&scan, start..data_end)?);
                 pos = data_end;
                 continue;
             }
+            // Other segments are skipped, but must lie inside the stream.
+            _ if segment_end > w.source_len() => return None,
             _ => {}
         }
         pos = segment_end;
@@ -174,7 +180,7 @@ fn frame_components(segment: &[u8]) -> Option<Vec<Component>> {
 }
 
 /// SOS after its length: Ns, Ns x (id, tables), Ss, Se, Ah|Al.
-fn scan_header(segment: &[u8], bytes: Range<usize>) -> Option<Scan> {
+fn scan_header(segment: &[u8], bytes: Range<u64>) -> Option<Scan> {
     let count = usize::from(*segment.first()?);
     if segment.len() != 1 + 2 * count + 3 {
         return None;
@@ -195,11 +201,21 @@ fn scan_header(segment: &[u8], bytes: Range<usize>) -> Option<Scan> {
 
 /// Where the entropy-coded data that starts at `from` ends: at the next marker that is
 /// neither a stuffed zero (`FF 00`), a fill byte nor a restart marker.
-fn entropy_end(bytes: &[u8], from: usize) -> Option<usize> {
+fn entropy_end(w: &mut Window<'_>, from: u64) -> Option<u64> {
+    /// How much entropy-coded data is searched for a marker at once.
+    const STEP: usize = 64 << 10;
     let mut at = from;
     loop {
-        at += memchr::memchr(0xFF, bytes.get(at..)?)?;
-        match *bytes.get(at + 1)? {
+        let chunk = w.chunk(at, STEP);
+        if chunk.is_empty() {
+            return None;
+        }
+        let Some(found) = memchr::memchr(0xFF, chunk) else {
+            at += chunk.len() as u64;
+            continue;
+        };
+        at += found as u64;
+        match w.byte(at + 1)? {
             0x00 | 0xD0..=0xD7 => at += 2,
             0xFF => at += 1,
             _ => return Some(at),
@@ -207,26 +223,26 @@ fn entropy_end(bytes: &[u8], from: usize) -> Option<usize> {
     }
 }
 
-/// The byte slices to feed libjpeg, in order, for a decode at `1/denominator`: the
-/// whole stream, less the scans that decode can do without under `rule` (see the
-/// module docs). More than one slice means something was left out.
-pub(crate) fn needed(bytes: &[u8], denominator: u8, rule: Rule) -> Vec<&[u8]> {
-    let whole = vec![bytes];
+/// The byte ranges of `src` to feed libjpeg, in order, for a decode at
+/// `1/denominator`: the whole stream, less the scans that decode can do without under
+/// `rule` (see the module docs). More than one range means something was left out.
+pub(crate) fn needed(src: &dyn Source, denominator: u8, rule: Rule) -> Vec<Range<u64>> {
+    let whole = std::iter::once(0..src.len()).collect::<Vec<_>>();
     if denominator <= 1 {
         return whole;
     }
-    let Some(layout) = progressive_layout(bytes) else {
+    let Some(layout) = progressive_layout(src) else {
         return whole;
     };
     let mut parts = Vec::new();
     let mut kept_from = 0;
     for scan in &layout.scans {
         if layout.droppable(scan, denominator, rule) {
-            parts.push(&bytes[kept_from..scan.bytes.start]);
+            parts.push(kept_from..scan.bytes.start);
             kept_from = scan.bytes.end;
         }
     }
-    parts.push(&bytes[kept_from..]);
+    parts.push(kept_from..src.len());
     parts.retain(|p| !p.is_empty());
     parts
 }
@@ -288,7 +304,7 @@ pub(crate) mod tests {
         assert_eq!(scans[0].ss, 0, "DC first");
         assert!(scans.iter().any(|s| s.ss > 0 && s.ah > 0 && s.al == 0));
         assert!(scans.windows(2).all(|w| w[0].bytes.end <= w[1].bytes.start));
-        assert!(jpeg[scans[scans.len() - 1].bytes.end..].starts_with(&[0xFF, 0xD9]));
+        assert!(jpeg[scans[scans.len() - 1].bytes.end as usize..].starts_with(&[0xFF, 0xD9]));
     }
 
     #[test]
@@ -312,9 +328,12 @@ pub(crate) mod tests {
             b"\xFF\xD8",
             b"",
         ] {
-            assert_eq!(needed(bad, 8, Rule::Approximate), vec![bad]);
+            assert_eq!(needed(&bad, 8, Rule::Approximate), [0..bad.len() as u64]);
         }
-        assert_eq!(needed(&jpeg, 1, Rule::Approximate), vec![&jpeg[..]]);
+        assert_eq!(
+            needed(&jpeg, 1, Rule::Approximate),
+            vec![0..jpeg.len() as u64]
+        );
     }
 
     #[test]
@@ -327,18 +346,18 @@ pub(crate) mod tests {
                     .scans
                     .iter()
                     .filter(|s| layout.droppable(s, d, rule))
-                    .map(|s| s.bytes.len())
-                    .sum::<usize>()
+                    .map(|s| s.bytes.end - s.bytes.start)
+                    .sum::<u64>()
             };
             let kept = |d: u8, rule| {
                 needed(&jpeg, d, rule)
                     .iter()
-                    .map(|p| p.len())
-                    .sum::<usize>()
+                    .map(|p| p.end - p.start)
+                    .sum::<u64>()
             };
             for d in [2, 4, 8] {
                 for rule in [Rule::Exact, Rule::Approximate] {
-                    assert_eq!(kept(d, rule) + dropped(d, rule), jpeg.len(), "1/{d}");
+                    assert_eq!(kept(d, rule) + dropped(d, rule), jpeg.len() as u64, "1/{d}");
                 }
                 assert!(dropped(d, Rule::Approximate) > 0, "1/{d}");
                 assert!(dropped(d, Rule::Approximate) >= dropped(d, Rule::Exact));

@@ -3,7 +3,7 @@
 //! ([`probe`], [`check_limit`]), decode (JPEG with shrink-on-load), and encode.
 //!
 //! Layering inside: `format` and `error` depend on nothing; `sniff`, `exif`, `icc` and
-//! `webp_container` on those; `jpeg_scans` on nothing; `jpeg` on them; `tiff_planar` on `error`; `decode` and `encode` on all of the above.
+//! `webp_container` on those; `source` on nothing; `jpeg_scans` on `source`; `jpeg` on them; `tiff_planar` on `error`; `decode` and `encode` on all of the above.
 
 mod decode;
 mod encode;
@@ -14,6 +14,7 @@ mod icc;
 pub(crate) mod jpeg;
 mod jpeg_scans;
 mod sniff;
+pub mod source;
 mod tiff_planar;
 mod webp_container;
 
@@ -22,3 +23,4 @@ pub use encode::{default_quality, encode, encoded_channels, max_dimension, Encod
 pub use error::{DecodeError, EncodeError};
 pub use format::{FailOn, Format};
 pub use sniff::sniff;
+pub use source::Source;

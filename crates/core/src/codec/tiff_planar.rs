@@ -9,7 +9,7 @@
 //! Invariant: nothing larger than `max_bytes` is allocated for the assembled image, and
 //! every index into a tile or the image is checked, so a lying file gives an error.
 
-use std::io::Cursor;
+use std::io::{Read, Seek};
 
 use image::{DynamicImage, ImageBuffer};
 use tiff::decoder::{ChunkType, Decoder, DecodingResult, Limits};
@@ -19,8 +19,8 @@ use tiff::ColorType;
 use super::error::DecodeError;
 
 /// Whether `bytes` is a TIFF whose first image is tiled with separate planes.
-pub(crate) fn is_tiled_planar(bytes: &[u8]) -> bool {
-    let Ok(mut d) = Decoder::new(Cursor::new(bytes)) else {
+pub(crate) fn is_tiled_planar<R: Read + Seek>(input: R) -> bool {
+    let Ok(mut d) = Decoder::new(input) else {
         return false;
     };
     let planar = d
@@ -66,8 +66,8 @@ impl Sample for u16 {
 }
 
 /// Interleaves `samples` planes of tiles into one `width x height x samples` buffer.
-fn assemble<T: Sample>(
-    d: &mut Decoder<Cursor<&[u8]>>,
+fn assemble<T: Sample, R: Read + Seek>(
+    d: &mut Decoder<R>,
     (width, height): (u32, u32),
     samples: usize,
 ) -> Result<Vec<T>, DecodeError> {
@@ -113,17 +113,15 @@ fn assemble<T: Sample>(
 /// RGB image, with or without alpha, and its ICC profile. Other sample layouts are
 /// refused as unsupported. `max_bytes` bounds the assembled image and the decoder's
 /// buffers.
-pub(crate) fn decode(
-    bytes: &[u8],
+pub(crate) fn decode<R: Read + Seek>(
+    input: R,
     max_bytes: u64,
 ) -> Result<(DynamicImage, Option<Vec<u8>>), DecodeError> {
     let mut limits = Limits::default();
     let cap = usize::try_from(max_bytes).unwrap_or(usize::MAX);
     limits.decoding_buffer_size = cap;
     limits.intermediate_buffer_size = cap;
-    let mut d = Decoder::new(Cursor::new(bytes))
-        .map_err(from_tiff)?
-        .with_limits(limits);
+    let mut d = Decoder::new(input).map_err(from_tiff)?.with_limits(limits);
     let (width, height) = d.dimensions().map_err(from_tiff)?;
     let colour = d.colortype().map_err(from_tiff)?;
     let (samples, bits) = match colour {
@@ -157,7 +155,7 @@ pub(crate) fn decode(
     let dims = (width, height);
     let mismatch = || corrupt("assembled size does not match the header");
     let image = if bits == 8 {
-        let data = assemble::<u8>(&mut d, dims, samples)?;
+        let data = assemble::<u8, _>(&mut d, dims, samples)?;
         match samples {
             1 => DynamicImage::ImageLuma8(
                 ImageBuffer::from_raw(width, height, data).ok_or_else(mismatch)?,
@@ -173,7 +171,7 @@ pub(crate) fn decode(
             ),
         }
     } else {
-        let data = assemble::<u16>(&mut d, dims, samples)?;
+        let data = assemble::<u16, _>(&mut d, dims, samples)?;
         match samples {
             1 => DynamicImage::ImageLuma16(
                 ImageBuffer::from_raw(width, height, data).ok_or_else(mismatch)?,
@@ -194,6 +192,8 @@ pub(crate) fn decode(
 
 #[cfg(test)]
 mod tests {
+    use std::io::Cursor;
+
     use super::*;
 
     fn corpus(name: &str) -> Vec<u8> {
@@ -217,8 +217,8 @@ mod tests {
             ("tiff_tiled_planar_raw.tif", "tiff_strip_planar_lzw.tiff"),
         ] {
             let bytes = corpus(tiled);
-            assert!(is_tiled_planar(&bytes), "{tiled}");
-            let (image, _) = decode(&bytes, 1 << 30).expect(tiled);
+            assert!(is_tiled_planar(Cursor::new(&bytes)), "{tiled}");
+            let (image, _) = decode(Cursor::new(&bytes), 1 << 30).expect(tiled);
             let twin = image::load_from_memory(&corpus(strip)).expect(strip);
             assert_eq!(
                 (image.width(), image.height()),
@@ -232,19 +232,21 @@ mod tests {
             );
         }
         let rgba = corpus("tiff_tiled_planar_16bit_RGBa.tiff");
-        let (image, _) = decode(&rgba, 1 << 30).expect("RGBa");
+        let (image, _) = decode(Cursor::new(&rgba), 1 << 30).expect("RGBa");
         assert_eq!(
             (image.width(), image.height(), image.color().has_alpha()),
             (100, 40, true)
         );
-        assert!(!is_tiled_planar(&corpus("tiff_strip_planar_lzw.tiff")));
+        assert!(!is_tiled_planar(Cursor::new(corpus(
+            "tiff_strip_planar_lzw.tiff"
+        ))));
     }
 
     #[test]
     fn the_byte_budget_is_kept() {
         let bytes = corpus("tiff_tiled_planar_raw.tif");
         assert!(matches!(
-            decode(&bytes, 1000),
+            decode(Cursor::new(&bytes), 1000),
             Err(DecodeError::LimitExceeded(_))
         ));
     }

@@ -292,7 +292,7 @@ mod tests {
         let header = probe(bytes).expect("probes");
         check_limit(&header, Some(1_000_000)).expect("within the limit");
         let raster = decode(
-            bytes,
+            &bytes,
             &header,
             1,
             false,
