@@ -26,13 +26,18 @@ pub struct Limits {
     pub input_bytes: u64,
 }
 
+impl Limits {
+    /// sharp's defaults, before the host sets any.
+    pub const DEFAULT: Limits = Limits {
+        input_pixels: Some(DEFAULT_LIMIT_INPUT_PIXELS),
+        output_pixels: Some(DEFAULT_LIMIT_OUTPUT_PIXELS),
+        input_bytes: DEFAULT_LIMIT_INPUT_BYTES,
+    };
+}
+
 impl Default for Limits {
     fn default() -> Self {
-        Self {
-            input_pixels: Some(DEFAULT_LIMIT_INPUT_PIXELS),
-            output_pixels: Some(DEFAULT_LIMIT_OUTPUT_PIXELS),
-            input_bytes: DEFAULT_LIMIT_INPUT_BYTES,
-        }
+        Self::DEFAULT
     }
 }
 
@@ -43,11 +48,7 @@ struct State {
 }
 
 static STATE: RwLock<State> = RwLock::new(State {
-    limits: Limits {
-        input_pixels: Some(DEFAULT_LIMIT_INPUT_PIXELS),
-        output_pixels: Some(DEFAULT_LIMIT_OUTPUT_PIXELS),
-        input_bytes: DEFAULT_LIMIT_INPUT_BYTES,
-    },
+    limits: Limits::DEFAULT,
     enforced: false,
 });
 

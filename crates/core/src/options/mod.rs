@@ -94,6 +94,16 @@ impl ProcessOptions {
         self.format.unwrap_or_else(|| input_format.same_or_png())
     }
 
+    /// The defaults, running under `limits`.
+    pub fn with_limits(limits: Limits) -> Self {
+        Self {
+            limit_input_pixels: limits.input_pixels,
+            limit_output_pixels: limits.output_pixels,
+            limit_input_bytes: limits.input_bytes,
+            ..Self::default()
+        }
+    }
+
     /// The limits this call runs under.
     pub fn limits(&self) -> Limits {
         Limits {
@@ -159,12 +169,7 @@ fn parse_within(
     start: Limits,
     enforced: bool,
 ) -> Result<ProcessOptions, Failure> {
-    let mut o = ProcessOptions {
-        limit_input_pixels: start.input_pixels,
-        limit_output_pixels: start.output_pixels,
-        limit_input_bytes: start.input_bytes,
-        ..ProcessOptions::default()
-    };
+    let mut o = ProcessOptions::with_limits(start);
     let entries = match received {
         None | Some(Received::Undefined) | Some(Received::Null) => return Ok(o),
         Some(Received::Object(entries)) => entries,
@@ -210,13 +215,7 @@ pub fn parse_limits(received: &Received) -> Result<Limits, Failure> {
             "limits", "object", received, false,
         ));
     };
-    let current = limits::current();
-    let mut o = ProcessOptions {
-        limit_input_pixels: current.input_pixels,
-        limit_output_pixels: current.output_pixels,
-        limit_input_bytes: current.input_bytes,
-        ..ProcessOptions::default()
-    };
+    let mut o = ProcessOptions::with_limits(limits::current());
     for (key, value) in entries {
         if *value == Received::Undefined {
             continue;
