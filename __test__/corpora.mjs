@@ -3,7 +3,7 @@
 // limit, and sums up what happened to every file in every call. Shared by
 // corpora.test.mjs (which asserts on the summary) and scripts/corpora.mjs (which prints
 // it, and with --sharp counts the files that sharp decodes and corepool refuses).
-import { spawn } from 'node:child_process'
+import { runCommand } from './helpers.mjs'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -72,43 +72,26 @@ export function batches(files, size) {
  * the child ended: 'done', 'hang' (killed after `timeout` ms) or 'crash' (any other end
  * without the final line, with its code or signal and the end of its stderr).
  */
-function runChild(files, { timeout, sharp }) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WORKER], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, COREPOOL_CORPUS_SHARP: sharp ? '1' : '0' },
-    })
-    let stdout = ''
-    let stderr = ''
-    let timedOut = false
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d))
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr = (stderr + d).slice(-4000)))
-    const timer = setTimeout(() => {
-      timedOut = true
-      child.kill('SIGKILL')
-    }, timeout)
-    child.on('error', (err) => {
-      clearTimeout(timer)
-      reject(err)
-    })
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      const lines = stdout
-        .split('\n')
-        .filter((l) => l.trim() !== '')
-        .map((l) => {
-          try {
-            return JSON.parse(l)
-          } catch {
-            return { garbage: l.slice(0, 200) }
-          }
-        })
-      const done = lines.some((l) => l.done === true)
-      const exit = done && code === 0 ? 'done' : timedOut ? 'hang' : 'crash'
-      resolve({ lines, exit, detail: { code, signal, stderr: stderr.slice(-1000) } })
-    })
-    child.stdin.end(JSON.stringify(files))
+async function runChild(files, { timeout, sharp }) {
+  const { code, signal, stdout, stderr, timedOut } = await runCommand(process.execPath, [WORKER], {
+    env: { COREPOOL_CORPUS_SHARP: sharp ? '1' : '0' },
+    input: JSON.stringify(files),
+    timeout,
+    resolveOnTimeout: true,
   })
+  const lines = stdout
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      try {
+        return JSON.parse(l)
+      } catch {
+        return { garbage: l.slice(0, 200) }
+      }
+    })
+  const done = lines.some((l) => l.done === true)
+  const exit = done && code === 0 ? 'done' : timedOut ? 'hang' : 'crash'
+  return { lines, exit, detail: { code, signal, stderr: stderr.slice(-1000) } }
 }
 
 /**

@@ -32,30 +32,39 @@ export function subDir(dir, name) {
 export const ls = (dir) => fs.readdirSync(dir).sort()
 
 /**
- * Runs a command without a shell; resolves with `{ code, signal, stdout, stderr }`.
+ * Runs a command without a shell; resolves with `{ code, signal, stdout, stderr, timedOut }`.
  * Rejects only if it cannot be started or, given `timeout` (ms), runs longer (it is
- * then killed). `env` is added to this process's environment; `onSpawn(child)` gets
- * the child process, to signal it.
+ * then killed; with `resolveOnTimeout` it resolves instead, with `timedOut: true`).
+ * `env` is added to this process's environment; `input` is written to its stdin;
+ * `onSpawn(child)` gets the child process, to signal it.
  */
-export function runCommand(cmd, args, { cwd, env = {}, timeout, uid, gid, onSpawn } = {}) {
+export function runCommand(
+  cmd,
+  args,
+  { cwd, env = {}, timeout, resolveOnTimeout = false, input, uid, gid, onSpawn } = {},
+) {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       cwd,
       uid,
       gid,
       env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     })
     let stdout = ''
     let stderr = ''
+    let timedOut = false
     child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d))
     child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d))
     const timer =
       timeout === undefined
         ? undefined
         : setTimeout(() => {
+            timedOut = true
             child.kill('SIGKILL')
-            reject(new Error(`${cmd} ${args.join(' ')} timed out after ${timeout} ms\n${stdout}\n${stderr}`))
+            if (!resolveOnTimeout) {
+              reject(new Error(`${cmd} ${args.join(' ')} timed out after ${timeout} ms\n${stdout}\n${stderr}`))
+            }
           }, timeout)
     child.on('error', (err) => {
       clearTimeout(timer)
@@ -63,10 +72,34 @@ export function runCommand(cmd, args, { cwd, env = {}, timeout, uid, gid, onSpaw
     })
     child.on('close', (code, signal) => {
       clearTimeout(timer)
-      resolve({ code, signal, stdout, stderr })
+      resolve({ code, signal, stdout, stderr, timedOut })
     })
+    if (input !== undefined) child.stdin.end(input)
     onSpawn?.(child)
   })
+}
+
+/**
+ * SIGKILLs the child `proc` as soon as a file whose name starts with `prefix` appears
+ * in `dir` (polled every 2 ms, for at most `giveUpMs`); `onKill(ms)` gets how long
+ * after the start that was.
+ */
+export function killOnFirstOutput(proc, dir, { prefix = 'processed_', giveUpMs = 60_000, onKill } = {}) {
+  const started = Date.now()
+  const poll = setInterval(() => {
+    let names = []
+    try {
+      names = fs.readdirSync(dir)
+    } catch {}
+    if (names.some((n) => n.startsWith(prefix))) {
+      proc.kill('SIGKILL')
+      clearInterval(poll)
+      onKill?.(Date.now() - started)
+    } else if (Date.now() - started > giveUpMs) {
+      clearInterval(poll)
+    }
+  }, 2)
+  proc.on('close', () => clearInterval(poll))
 }
 
 /** Runs a Node.js script as a child (`nodeArgs` go before it); see runCommand for the rest. */

@@ -12,7 +12,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import sharp from 'sharp'
-import { decode, ls, meanAbsDiff, photo, runNode, subDir, tmpDir } from './helpers.mjs'
+import { decode, killOnFirstOutput, ls, meanAbsDiff, photo, runNode, subDir, tmpDir } from './helpers.mjs'
 
 const require = createRequire(import.meta.url)
 const INDEX = require.resolve('../index.js')
@@ -541,23 +541,7 @@ processImages(inputs, { outputDir: ${JSON.stringify(out)}, width: 1000, format: 
   )
   let killedAfter = -1
   const child = await runNode(script, {
-    onSpawn(proc) {
-      const started = Date.now()
-      const poll = setInterval(() => {
-        let names = []
-        try {
-          names = fs.readdirSync(out)
-        } catch {}
-        if (names.some((n) => n.startsWith('processed_'))) {
-          proc.kill('SIGKILL')
-          killedAfter = Date.now() - started
-          clearInterval(poll)
-        } else if (Date.now() - started > 60_000) {
-          clearInterval(poll)
-        }
-      }, 2)
-      proc.on('close', () => clearInterval(poll))
-    },
+    onSpawn: (proc) => killOnFirstOutput(proc, out, { onKill: (ms) => (killedAfter = ms) }),
   })
   assert.equal(child.signal, 'SIGKILL', `the child was not killed (exit ${child.code}): ${child.stderr}`)
   const names = ls(out)

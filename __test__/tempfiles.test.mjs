@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import fs from 'node:fs'
 import path from 'node:path'
-import { decode, ls, photo, runNode, subDir, tmpDir } from './helpers.mjs'
+import { decode, killOnFirstOutput, ls, photo, runNode, subDir, tmpDir } from './helpers.mjs'
 
 const require = createRequire(import.meta.url)
 const INDEX = require.resolve('../index.js')
@@ -37,19 +37,7 @@ function runOnce(file, out, mode) {
   return runNode(file, {
     timeout: 120_000,
     onSpawn(proc) {
-      if (mode !== 'kill') return
-      const started = Date.now()
-      const poll = setInterval(() => {
-        let names = []
-        try {
-          names = fs.readdirSync(out)
-        } catch {}
-        if (names.some((n) => n.startsWith('processed_')) || Date.now() - started > 60_000) {
-          proc.kill('SIGKILL')
-          clearInterval(poll)
-        }
-      }, 2)
-      proc.on('close', () => clearInterval(poll))
+      if (mode === 'kill') killOnFirstOutput(proc, out)
     },
   })
 }
