@@ -1,5 +1,5 @@
 // Registry of contenders, in their default order (the order rotates per round).
-export const CONTENDER_IDS = ['corepool', 'sharp', 'sharp-2pass', 'worker-pool', 'napi-image']
+export const CONTENDER_IDS = ['corepool', 'sharp', 'sharp-rotate-first', 'sharp-2pass', 'worker-pool', 'napi-image']
 
 /** Import a contender module by id. */
 export async function importContender(id) {

@@ -1,12 +1,13 @@
-// Contender: sharp as its docs recommend for a batch: Promise.all over one
-// pipeline per file, with sharp's default concurrency (libuv threadpool + libvips threads).
+// Contender: sharp as its users write it (the headline): Promise.all over one chain
+// per file (resize, then rotate, then grey, then encode), with sharp's default
+// concurrency (libuv threadpool + libvips threads).
 import fs from 'node:fs/promises'
-import { sharpPipeline, outputPathFor } from '../lib/pipelines.mjs'
+import { sharpUsersChain, outputPathFor } from '../lib/pipelines.mjs'
 
 let sharp
 
 export const id = 'sharp'
-export const label = 'sharp (Promise.all)'
+export const label = "sharp, the users' chain (Promise.all)"
 
 export async function load() {
   sharp = (await import('sharp')).default
@@ -20,7 +21,7 @@ export async function load() {
 async function one(input, o, outDir) {
   const output = outputPathFor(input, outDir, o.format)
   try {
-    const info = await sharpPipeline(sharp, input, o).toFile(output)
+    const info = await sharpUsersChain(sharp, input, o).toFile(output)
     return { input, output, ok: true, bytes: info.size, width: info.width, height: info.height }
   } catch (err) {
     return { input, output, ok: false, error: String(err?.message ?? err) }

@@ -2,6 +2,15 @@
 
 const MiB = 1024 * 1024
 
+/** A corpus file without the cache folder and the package's image folder. */
+function shortSource(file) {
+  return file
+    .replace(/^.*\/\.cache\//, '')
+    .replace(/\/usr\/share\/(backgrounds|wallpapers)\//, '/')
+    .replace('/contents/', '/')
+    .replace(/^.*\/fixtures\/photos\//, 'photos/')
+}
+
 /** Fixed decimals, or an em dash for missing values. */
 function num(v, digits = 2) {
   return typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '—'
@@ -17,19 +26,17 @@ function ratio(v) {
   return typeof v === 'number' && Number.isFinite(v) ? `${v.toFixed(2)}x` : 'n/a'
 }
 
-/** Quality columns of one contender (sharp is the reference itself). */
+/** Quality columns of one contender against the gate's reference. */
 function qualityCells(id, q, gate) {
-  if (id === 'sharp') return ['reference', 'reference']
+  if (id === (gate?.referenceId ?? 'sharp')) return ['reference', 'reference']
   if (!q) return ['—', '—']
-  const gateRef = id === 'corepool' && gate?.quality && gate.reference !== 'sharp' ? gate : null
   const dims = q.dimsMismatches.length
-    ? `no (${q.dimsMismatches.length}/${q.compared})`
+    ? `no (${q.dimsMismatches.length}/${q.compared}, e.g. ${q.dimsMismatches[0].dims})`
     : q.missing.length
       ? `missing ${q.missing.length}`
       : 'yes'
   const resampled = q.resampled ? ` (${num(q.minResampledSsim, 4)}* resampled)` : ''
-  const vsGateRef = gateRef ? ` (vs ${gateRef.reference}: ${num(gateRef.quality.minSsim, 4)})` : ''
-  return [`${num(q.minSsim, 4)}${resampled}${vsGateRef}`, dims]
+  return [`${num(q.minSsim, 4)}${resampled}`, dims]
 }
 
 /** One table row per contender of a workload. */
@@ -51,11 +58,24 @@ function gateLine(w) {
   const verdict = w.gate.pass ? '**PASS**' : `**FAIL**: ${w.gate.reasons.join('; ')}`
   const q = w.gate.quality
   return (
-    `- Quality gate (corepool vs ${w.gate.reference}: same dimensions, SSIM >= ${w.gate.threshold}): ${verdict}` +
+    `- Quality gate (corepool vs ${w.gate.reference}: same dimensions, SSIM >= ${w.gate.threshold}, output bytes <= 1.10x): ${verdict}` +
     (q?.minSsim != null
-      ? ` (min SSIM ${num(q.minSsim, 4)} on ${q.worstSource.split('/').pop()}, mean ${num(q.meanSsim, 4)})`
+      ? ` (min SSIM ${num(q.minSsim, 4)} on ${shortSource(q.worstSource)}, mean ${num(q.meanSsim, 4)}; bytes ${ratio(w.gate.bytesRatio)})`
       : '')
   )
+}
+
+/** The decode floor's table row, where there is one. */
+function floorRow(w) {
+  const f = w.floor
+  if (!f) return []
+  if (!f.wallMs) return [`| decode floor | ${f.warning ?? 'not run'} | | | | | | | | |`]
+  const scales = Object.entries(f.denominators)
+    .map(([d, n]) => `1/${d} x${n}`)
+    .join(', ')
+  return [
+    `| decode floor (libjpeg-turbo only, ${scales}) | ${num(f.wallMs / 1000)} | ${num(w.batchSize / (f.wallMs / 1000), 1)} | ${ratio(w.contenders.sharp?.wallMs ? w.contenders.sharp.wallMs / f.wallMs : null)} | — | — | — | — | — | — |`,
+  ]
 }
 
 /** Section for one workload: table, ratios, gate, notes. */
@@ -68,15 +88,27 @@ function workloadSection(w, contenders, labels) {
     ...head,
     `Batch: ${w.batchSize} images (${w.distinct} distinct files), ${w.rounds} rounds, medians.`,
     '',
-    '| Contender | Wall s (median) | Images/s | vs sharp | Peak RSS MiB | CPU util | Other procs CPU | Mean output KiB | Min SSIM vs sharp | Dims = sharp |',
+    `| Contender | Wall s (median) | Images/s | vs sharp | Peak RSS MiB | CPU util | Other procs CPU | Mean output KiB | Min SSIM vs ${w.gate?.reference ?? 'sharp'} | Dims = ${w.gate?.reference ?? 'sharp'} |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     ...contenders.filter((c) => w.contenders[c]).map((c) => contenderRow(w, c, labels)),
+    ...floorRow(w),
     '',
-    `- corepool ÷ sharp throughput: ${ratio(w.ratios.corepoolVsSharp)}${cpMissing}`,
+    `- corepool ÷ sharp (users' chain) throughput: ${ratio(w.ratios.corepoolVsSharp)}${cpMissing}`,
     `- corepool ÷ worker_threads throughput: ${ratio(w.ratios.corepoolVsWorkerPool)}${cpMissing}`,
+    ...(w.contenders['sharp-rotate-first']
+      ? [`- corepool ÷ sharp rotate-first throughput: ${ratio(w.ratios.corepoolVsSharpRotateFirst)}${cpMissing}`]
+      : []),
     ...(w.contenders['sharp-2pass']
+      ? [`- corepool ÷ sharp 2-pass throughput: ${ratio(w.ratios.corepoolVsSharp2pass)}${cpMissing}`]
+      : []),
+    ...(w.ratios.corepoolOverFloor
       ? [
-          `- corepool ÷ sharp 2-pass throughput: ${ratio(w.ratios.corepoolVsSharp2pass)}${cpMissing} (sharp's single chain must rotate the full-size image before resizing; 2-pass resizes first)`,
+          `- corepool's time ÷ the decode floor's: ${ratio(w.ratios.corepoolOverFloor)} (1.00x would be plain libjpeg-turbo decoding at the same scales on every core)`,
+        ]
+      : []),
+    ...(w.contenders.corepool?.maxRssBytes && w.contenders.sharp?.maxRssBytes
+      ? [
+          `- Peak RSS, corepool ÷ sharp (users' chain): ${ratio(w.contenders.corepool.maxRssBytes / w.contenders.sharp.maxRssBytes)}`,
         ]
       : []),
     gateLine(w),
@@ -90,9 +122,9 @@ function workloadSection(w, contenders, labels) {
   ]
 }
 
-/** Cross-workload summary table. */
-function summaryTable(summary, contenders, labels) {
-  const rows = summary.workloads
+/** Cross-workload summary table of the workloads on one input set. */
+function summaryTable(workloads, contenders, labels) {
+  const rows = workloads
     .filter((w) => !w.skipped)
     .map((w) => {
       const ips = contenders.map((c) => {
@@ -101,13 +133,17 @@ function summaryTable(summary, contenders, labels) {
         return r.imagesPerSec ? num(r.imagesPerSec, 1) : 'n/a'
       })
       const gate = w.gate ? (w.gate.pass ? 'PASS' : 'FAIL') : 'not run'
-      return `| ${w.id} | ${ips.join(' | ')} | ${ratio(w.ratios.corepoolVsSharp)} | ${ratio(w.ratios.corepoolVsWorkerPool)} | ${gate} |`
+      const rss =
+        w.contenders.corepool?.maxRssBytes && w.contenders.sharp?.maxRssBytes
+          ? ratio(w.contenders.corepool.maxRssBytes / w.contenders.sharp.maxRssBytes)
+          : 'n/a'
+      return `| ${w.id}: ${w.short} | ${ips.join(' | ')} | **${ratio(w.ratios.corepoolVsSharp)}** | ${ratio(w.ratios.corepoolVsWorkerPool)} | ${ratio(w.ratios.corepoolOverFloor)} | ${rss} | ${gate} |`
     })
   return [
     '| Workload | ' +
       contenders.map((c) => `${labels[c]} img/s`).join(' | ') +
-      ' | corepool ÷ sharp | corepool ÷ worker_threads | Quality gate |',
-    '|---|' + contenders.map(() => '---:|').join('') + '---:|---:|---|',
+      " | corepool ÷ sharp (users' chain) | corepool ÷ worker_threads | corepool time ÷ decode floor | peak RSS ÷ sharp | Quality gate |",
+    '|---|' + contenders.map(() => '---:|').join('') + '---:|---:|---:|---:|---|',
     ...rows,
   ]
 }
@@ -127,7 +163,7 @@ export function markdownReport(summary, labels) {
   const m = summary.meta
   const contenders = m.contenders
   return [
-    '# Image batch benchmark: corepool vs sharp vs worker_threads vs @napi-rs/image',
+    "# Image batch benchmark: corepool vs sharp (the users' chain) vs worker_threads vs @napi-rs/image",
     '',
     `Generated by \`node benchmark/images.mjs\` on ${m.date}.`,
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB RAM, ${m.platform}, Node ${m.node}.`,
@@ -135,17 +171,33 @@ export function markdownReport(summary, labels) {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}.`,
     `Settings: batch size ${m.batch} (at least every distinct input once), ${m.rounds} rounds (contender order rotates each round), warm-up ${m.warmup ? 'on (1 untimed image per child)' : 'off'}, each run in its own child process; @napi-rs/image resize: ${m.napiResize}.`,
-    `Corpus: ${m.corpus.description}`,
+    'Corpus:',
+    ...m.corpus.description.map((d) => `- ${d}`),
+    '',
+    "sharp (users' chain) = the chain users write (the seed code), resize then rotate then grey, with `Promise.all` over the files: the headline. sharp rotate-first and sharp 2-pass are extra, labelled rows.",
+    'The decode floor = benchmark/floor/jpeg-floor.c, linked against the libjpeg-turbo corepool vendors, decoding the same files at the DCT scales corepool picks, on every core, files in memory.',
     '',
     'Images/s = batch size ÷ median wall time. CPU util = (user + system CPU time) ÷ (wall × cores) over the timed batch.',
     "Peak RSS = the highest `process.resourceUsage().maxRSS` of the contender's child processes (includes Node itself, ~40-50 MiB).",
     'Other procs CPU = share of the machine used by other processes during the timed batch (from /proc/stat): contention, not the contender.',
-    "vs sharp = images/s ÷ sharp's images/s (same workload). SSIM: 11x11 Gaussian window on luma against sharp's output of the same input, minimum over distinct inputs of the same size.",
+    "vs sharp = images/s ÷ the users' chain's images/s (same workload). SSIM: 11x11 Gaussian window on luma against the gate's sharp reference for the same input (the users' chain, or rotate-first where the workload has a quarter turn), minimum over distinct inputs of the same size.",
     ...contentionWarning(m),
     '',
-    '## Summary',
+    '## Summary: large JPEG photos (workloads a-d)',
     '',
-    ...summaryTable(summary, contenders, labels),
+    ...summaryTable(
+      summary.workloads.filter((w) => w.inputs === 'large-jpeg'),
+      contenders,
+      labels,
+    ),
+    '',
+    '## Summary: PNGs and small photos (workloads e, f)',
+    '',
+    ...summaryTable(
+      summary.workloads.filter((w) => w.inputs !== 'large-jpeg'),
+      contenders,
+      labels,
+    ),
     '',
     '## Workloads',
     '',

@@ -1,15 +1,18 @@
 // Workload definitions shared by the orchestrator and the child processes.
 // Options are written in corepool's ProcessOptions vocabulary (see DESIGN.md);
 // each contender translates them into its own API (lib/pipelines.mjs).
+//
+// The headline workloads (a-d, issue 11) run on the large real JPEG photos; e and f
+// run on the PNGs and small sample photos, reported apart.
 
-/** @typedef {'all'|'jpeg'|'png'} InputKind */
+/** @typedef {'large-jpeg'|'other'|'png'} InputSet */
 
 export const WORKLOADS = {
   a: {
     id: 'a',
     short: 'contain 800x600, rot 90, grey',
-    title: "users' case: 800x600 contain, rotate 90, grayscale, JPEG q80",
-    inputs: 'all',
+    title: "users' case on large JPEG photos: 800x600 contain, rotate 90, grayscale, JPEG q80",
+    inputs: 'large-jpeg',
     options: {
       width: 800,
       height: 600,
@@ -24,23 +27,46 @@ export const WORKLOADS = {
   b: {
     id: 'b',
     short: 'thumbnail 320 JPEG',
-    title: 'thumbnails: width 320 inside, JPEG q80',
-    inputs: 'all',
-    options: { width: 320, fit: 'inside', format: 'jpeg', quality: 80 },
+    title: 'thumbnails of large JPEG photos: width 320, JPEG q80',
+    inputs: 'large-jpeg',
+    options: { width: 320, format: 'jpeg', quality: 80 },
   },
   c: {
     id: 'c',
-    short: 'PNG -> WebP 1024',
-    title: 'PNG -> WebP q80, width 1024 inside',
-    inputs: 'png',
-    options: { width: 1024, fit: 'inside', format: 'webp', quality: 80 },
+    short: 'JPEG 1920 q85',
+    title: 'large JPEG photos to width 1920, JPEG q85',
+    inputs: 'large-jpeg',
+    options: { width: 1920, format: 'jpeg', quality: 85 },
   },
   d: {
     id: 'd',
-    short: 'JPEG 1920 q85',
-    title: 'JPEG -> JPEG q85, width 1920 inside',
-    inputs: 'jpeg',
-    options: { width: 1920, fit: 'inside', format: 'jpeg', quality: 85 },
+    short: 'WebP 1024 q80',
+    title: 'large JPEG photos to width 1024, WebP q80',
+    inputs: 'large-jpeg',
+    options: { width: 1024, format: 'webp', quality: 80 },
+  },
+  e: {
+    id: 'e',
+    short: "users' case, PNG + small",
+    title: "users' case on the PNGs and small photos: 800x600 contain, rotate 90, grayscale, JPEG q80",
+    inputs: 'other',
+    options: {
+      width: 800,
+      height: 600,
+      fit: 'contain',
+      background: '#000000',
+      rotation: 90,
+      grayscale: true,
+      format: 'jpeg',
+      quality: 80,
+    },
+  },
+  f: {
+    id: 'f',
+    short: 'PNG -> WebP 1024',
+    title: 'PNG -> WebP q80, width 1024',
+    inputs: 'png',
+    options: { width: 1024, format: 'webp', quality: 80 },
   },
 }
 
