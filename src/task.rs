@@ -53,13 +53,17 @@ pub fn dispatch() -> Dispatch {
 }
 
 /// Reads the test switches of a `dev-switches` build from the environment, once:
-/// `COREPOOL_TEST_PANIC` sets the core's panic marker. A no-op in other builds.
+/// `COREPOOL_TEST_PANIC` sets the core's panic marker, `COREPOOL_JPEG_SCANS=exact`
+/// turns approximate scan skipping off (for A/B benchmarks). A no-op in other builds.
 fn dev_switches() {
     #[cfg(feature = "dev-switches")]
     {
         static ONCE: Once = Once::new();
         ONCE.call_once(|| {
             corepool_core::testing::set_panic_marker(std::env::var("COREPOOL_TEST_PANIC").ok());
+            corepool_core::testing::set_exact_scans_only(
+                std::env::var("COREPOOL_JPEG_SCANS").as_deref() == Ok("exact"),
+            );
         });
     }
 }

@@ -10,8 +10,8 @@
 //!
 //! - `n = 1` reads only the DC coefficient, so every AC scan of that component is left
 //!   out, and the output is **identical** to the full decode ([`Rule::Exact`]).
-//! - `n = 2` or `4` reads AC coefficients too. With [`Rule::Approximate`] (measured,
-//!   not used by the decoder) we also leave
+//! - `n = 2` or `4` reads AC coefficients too. With [`Rule::Approximate`] (what the
+//!   decoder uses) we also leave
 //!   out the AC scans that only add the last bit (`Ah > 0`, `Al = 0`): the coefficients
 //!   stay known to within one quantisation step. On 3640-3840 px photos saved with
 //!   libjpeg's and MozJPEG's progressive scripts this measured a mean difference of
@@ -32,13 +32,14 @@ use super::source::{Source, Window};
 /// How far to go in leaving scans out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Rule {
-    /// Only scans the scaled inverse DCT never reads: the output is unchanged.
+    /// Only scans the scaled inverse DCT never reads: the output is unchanged (the
+    /// decoder's rule before approximate skipping; kept for A/B runs and tests).
+    #[cfg_attr(not(any(test, feature = "test-hooks")), allow(dead_code))]
     Exact,
-    /// Also the last-bit AC refinements of components decoded at 1/2 or less. Not used
-    /// by the decoder: photos lost 0.13-0.64 levels on average, but a synthetic
-    /// high-frequency pattern lost 3.8 at 1/4, more than we accept without a benchmark
-    /// and a quality study (kept, with its tests, for that study).
-    #[cfg_attr(not(test), allow(dead_code))]
+    /// Also the last-bit AC refinements of components decoded at 1/2 or less: what the
+    /// decoder uses (`jpeg::scan_rule`). Photos lost 0.13-0.64 levels on average at
+    /// the decoded scale, before the resize that follows; a synthetic high-frequency
+    /// pattern lost 3.8 at 1/4.
     Approximate,
 }
 

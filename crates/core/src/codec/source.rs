@@ -163,7 +163,15 @@ impl<'a> Window<'a> {
     /// Exactly the `n` bytes at `pos`, or `None` when the source ends first (or cannot
     /// be read).
     pub fn get(&mut self, pos: u64, n: usize) -> Option<&[u8]> {
-        let chunk = self.chunk(pos, n);
+        if let Some(all) = self.src.as_slice() {
+            let at = usize::try_from(pos).ok()?;
+            return all.get(at..at.checked_add(n)?);
+        }
+        let end = pos.checked_add(n as u64)?;
+        if pos < self.start || end > self.held_end() {
+            self.refill(pos, n);
+        }
+        let chunk = self.held_from(pos, n);
         (chunk.len() == n).then_some(chunk)
     }
 
@@ -172,8 +180,9 @@ impl<'a> Window<'a> {
         self.get(pos, 1).map(|b| b[0])
     }
 
-    /// Up to `n` bytes at `pos`: fewer near the end of the source, none past it or when
-    /// the source cannot be read.
+    /// Between 1 and `n` bytes at `pos` (what the window holds from there, read anew
+    /// only when `pos` lies outside it), or none at or past the end of the source or
+    /// when it cannot be read. For scanning forward a window at a time.
     pub fn chunk(&mut self, pos: u64, n: usize) -> &[u8] {
         if let Some(all) = self.src.as_slice() {
             let Some(rest) = usize::try_from(pos).ok().and_then(|at| all.get(at..)) else {
@@ -181,16 +190,31 @@ impl<'a> Window<'a> {
             };
             return &rest[..n.min(rest.len())];
         }
-        let end = pos.saturating_add(n as u64).min(self.src.len());
-        let held = self.start..self.start + self.buf.len() as u64;
-        if pos < held.start || end > held.end {
-            self.start = pos;
-            self.buf.resize(n.max(WINDOW_BYTES), 0);
-            let got = read_fully_at(self.src, pos, &mut self.buf).unwrap_or(0);
-            self.buf.truncate(got);
+        if pos < self.start || pos >= self.held_end() {
+            self.refill(pos, n);
         }
-        let from = usize::try_from(pos - self.start).unwrap_or(usize::MAX);
-        let rest = self.buf.get(from..).unwrap_or_default();
+        self.held_from(pos, n)
+    }
+
+    fn held_end(&self) -> u64 {
+        self.start + self.buf.len() as u64
+    }
+
+    /// Reads the window anew from `pos`: at least `n` bytes (up to the end).
+    fn refill(&mut self, pos: u64, n: usize) {
+        self.start = pos;
+        self.buf.resize(n.max(WINDOW_BYTES), 0);
+        let got = read_fully_at(self.src, pos, &mut self.buf).unwrap_or(0);
+        self.buf.truncate(got);
+    }
+
+    /// Up to `n` held bytes from `pos` (none when `pos` is not held).
+    fn held_from(&self, pos: u64, n: usize) -> &[u8] {
+        let rest = pos
+            .checked_sub(self.start)
+            .and_then(|from| usize::try_from(from).ok())
+            .and_then(|from| self.buf.get(from..))
+            .unwrap_or_default();
         &rest[..n.min(rest.len())]
     }
 }
@@ -256,5 +280,21 @@ pub(crate) mod tests {
             assert_eq!(prefix(src, 100).expect("prefix"), &bytes[..100]);
             assert_eq!(prefix(src, 1 << 30).expect("all").len(), bytes.len());
         }
+    }
+
+    /// Scanning forward with `chunk`, a few bytes at a time (as a marker search that
+    /// stops at every 0xFF does), reads each byte of a file once.
+    #[test]
+    fn scanning_forward_reads_each_byte_once() {
+        let bytes = vec![7u8; 1 << 20];
+        let src = Chunked::new(&bytes, 1 << 20);
+        let mut w = Window::new(&src);
+        let mut pos = 0u64;
+        while !w.chunk(pos, 64 << 10).is_empty() {
+            pos += 100;
+        }
+        assert!((1 << 20..(1 << 20) + 100).contains(&pos), "{pos}");
+        let reads = src.reads.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(reads <= (1 << 20) / WINDOW_BYTES + 2, "{reads} reads");
     }
 }
