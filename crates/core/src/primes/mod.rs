@@ -16,8 +16,12 @@
 //! it back through [`recycle`]) are reused from call to call through [`recycle`]'s
 //! bounded pools, so that a call after an idle gap costs what a back-to-back one does.
 
+mod bucket;
+mod medium;
 pub mod recycle;
 mod segment;
+#[cfg(test)]
+mod test_support;
 mod wheel;
 
 use rayon::prelude::*;
@@ -64,11 +68,12 @@ impl Plan {
             r => bits_below(r as u32),
         };
         // Segments fit the L2 cache (small primes work in L1 blocks inside them). Every
-        // sieving prime is visited once per segment, which costs a mispredicted branch
-        // or two whatever its number of multiples there; so from about 1e10 on segments
+        // medium sieving prime is visited once per segment, which costs a mispredicted
+        // branch whatever its number of multiples there; so from about 1e10 on segments
         // grow to 1 MiB, where the largest primes still have several multiples each
         // (countPrimes(1e11) on one thread: 14.8 s CPU with 256 KiB, 13.4 s with
-        // 1 MiB), and past that with sqrt(max) as before.
+        // 1 MiB), and past that with sqrt(max) as before, up to 4 MiB. Primes of many
+        // segments' bytes are bucket sieved (`segment::BIG_PRIME_SEGMENTS`).
         let segment_bytes = (root * 2)
             .next_power_of_two()
             .clamp(256 << 10, 1 << 20)
