@@ -1,0 +1,110 @@
+//! CIE L*a*b* (D65) for the operations that work on lightness, as libvips does: an
+//! 8-bit sRGB pixel's `f(X/Xn), f(Y), f(Z/Zn)` and back. Only L* changes in those
+//! operations, so the functions work in the `f` domain, where changing L* by `d`
+//! shifts all three values by `d / 116` and a* and b* stay as they were.
+
+use crate::srgb;
+
+/// D65 white, with Y = 1.
+const XN: f32 = 0.950_47;
+const ZN: f32 = 1.088_83;
+/// Linear sRGB to XYZ (D65).
+const TO_XYZ: [[f32; 3]; 3] = [
+    [0.412_456_4, 0.357_576_1, 0.180_437_5],
+    [0.212_672_9, 0.715_152_2, 0.072_175_0],
+    [0.019_333_9, 0.119_192, 0.950_304_1],
+];
+/// XYZ (D65) to linear sRGB, the inverse of [`TO_XYZ`].
+const TO_RGB: [[f32; 3]; 3] = [
+    [3.240_454_2, -1.537_138_5, -0.498_531_4],
+    [-0.969_266, 1.876_010_8, 0.041_556_0],
+    [0.055_643_4, -0.204_025_9, 1.057_225_2],
+];
+const EPSILON: f32 = 216.0 / 24389.0;
+const KAPPA: f32 = 24389.0 / 27.0;
+
+#[inline]
+fn f(t: f32) -> f32 {
+    if t > EPSILON {
+        t.cbrt()
+    } else {
+        (KAPPA * t + 16.0) / 116.0
+    }
+}
+
+#[inline]
+fn f_inverse(v: f32) -> f32 {
+    let cube = v * v * v;
+    if cube > EPSILON {
+        cube
+    } else {
+        (116.0 * v - 16.0) / KAPPA
+    }
+}
+
+/// An sRGB pixel in the `f` domain of L*a*b*: `[f(X/Xn), f(Y), f(Z/Zn)]`.
+#[inline]
+pub(crate) fn rgb_to_f(rgb: [u8; 3]) -> [f32; 3] {
+    let lin = srgb::linear_f32();
+    let l = [
+        lin[usize::from(rgb[0])],
+        lin[usize::from(rgb[1])],
+        lin[usize::from(rgb[2])],
+    ];
+    let dot = |m: [f32; 3]| m[0] * l[0] + m[1] * l[1] + m[2] * l[2];
+    [
+        f(dot(TO_XYZ[0]) / XN),
+        f(dot(TO_XYZ[1])),
+        f(dot(TO_XYZ[2]) / ZN),
+    ]
+}
+
+/// The `f` value of a grey level (only Y matters).
+#[inline]
+pub(crate) fn grey_to_f(v: u8) -> f32 {
+    f(srgb::linear_f32()[usize::from(v)])
+}
+
+/// L* (0..=100) of an `f(Y)`.
+#[inline]
+pub(crate) fn lightness(fy: f32) -> f32 {
+    116.0 * fy - 16.0
+}
+
+/// The sRGB pixel of `fxyz` with L* moved by `delta`, out-of-gamut values clipped.
+#[inline]
+pub(crate) fn f_to_rgb(fxyz: [f32; 3], delta: f32) -> [u8; 3] {
+    let d = delta / 116.0;
+    let x = XN * f_inverse(fxyz[0] + d);
+    let y = f_inverse(fxyz[1] + d);
+    let z = ZN * f_inverse(fxyz[2] + d);
+    let dot = |m: [f32; 3]| m[0] * x + m[1] * y + m[2] * z;
+    [
+        srgb::encode_f32(dot(TO_RGB[0])),
+        srgb::encode_f32(dot(TO_RGB[1])),
+        srgb::encode_f32(dot(TO_RGB[2])),
+    ]
+}
+
+/// The grey level of `fy` with L* moved by `delta`.
+#[inline]
+pub(crate) fn f_to_grey(fy: f32, delta: f32) -> u8 {
+    srgb::encode_f32(f_inverse(fy + delta / 116.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_known_values() {
+        for rgb in [[0u8, 0, 0], [255, 255, 255], [200, 30, 30], [12, 200, 99]] {
+            assert_eq!(f_to_rgb(rgb_to_f(rgb), 0.0), rgb);
+        }
+        assert!((lightness(rgb_to_f([255, 255, 255])[1]) - 100.0).abs() < 0.01);
+        // sRGB 119 is L* 50 (to within a level).
+        assert!((lightness(grey_to_f(119)) - 50.0).abs() < 0.5);
+        assert_eq!(f_to_grey(grey_to_f(77), 0.0), 77);
+        assert!(f_to_grey(grey_to_f(77), 10.0) > 77);
+    }
+}
