@@ -14,45 +14,44 @@ impl Raster {
         self.with_channels(self.channels - 1, background)
     }
 
-    /// The samples as `f32`, colour premultiplied by alpha (0..=255 scale) when the
-    /// raster has alpha.
-    pub(crate) fn to_premultiplied_f32(&self) -> Vec<f32> {
-        let mut out: Vec<f32> = self.data.iter().map(|&v| f32::from(v)).collect();
+    /// Row `y` as `f32` samples into `out`, colour premultiplied by alpha (0..=255
+    /// scale) when the raster has alpha.
+    pub(crate) fn premultiplied_row(&self, y: usize, out: &mut [f32]) {
+        let bpp = self.bpp();
+        let row_len = self.width as usize * bpp;
+        let src = &self.data[y * row_len..(y + 1) * row_len];
         if self.has_alpha() {
-            let bpp = self.bpp();
-            for px in out.chunks_exact_mut(bpp) {
-                let a = px[bpp - 1] / 255.0;
-                for c in &mut px[..bpp - 1] {
-                    *c *= a;
+            for (o, px) in out.chunks_exact_mut(bpp).zip(src.chunks_exact(bpp)) {
+                let a = f32::from(px[bpp - 1]);
+                for c in 0..bpp - 1 {
+                    o[c] = f32::from(px[c]) * a / 255.0;
                 }
+                o[bpp - 1] = a;
+            }
+        } else {
+            for (o, &v) in out.iter_mut().zip(src) {
+                *o = f32::from(v);
             }
         }
-        out
     }
 
-    /// The inverse of [`Raster::to_premultiplied_f32`]: a raster shaped like `self`
-    /// from (premultiplied) samples, rounded and clamped to 0..=255.
-    pub(crate) fn with_premultiplied_f32(&self, samples: &[f32]) -> Self {
+    /// The inverse of [`Raster::premultiplied_row`]: 8-bit samples of a row shaped
+    /// like this raster's, rounded and clamped to 0..=255.
+    pub(crate) fn unpremultiplied_row(&self, samples: &[f32], out: &mut [u8]) {
         let bpp = self.bpp();
-        let alpha = self.has_alpha();
-        let mut data = Vec::with_capacity(samples.len());
-        for px in samples.chunks_exact(bpp) {
-            if alpha {
+        if self.has_alpha() {
+            for (o, px) in out.chunks_exact_mut(bpp).zip(samples.chunks_exact(bpp)) {
                 let a = px[bpp - 1].clamp(0.0, 255.0);
                 let scale = if a > 0.0 { 255.0 / a } else { 0.0 };
-                for &c in &px[..bpp - 1] {
-                    data.push(round_u8(c * scale));
+                for c in 0..bpp - 1 {
+                    o[c] = round_u8(px[c] * scale);
                 }
-                data.push(round_u8(a));
-            } else {
-                data.extend(px.iter().map(|&c| round_u8(c)));
+                o[bpp - 1] = round_u8(a);
             }
-        }
-        Self {
-            width: self.width,
-            height: self.height,
-            channels: self.channels,
-            data,
+        } else {
+            for (o, &v) in out.iter_mut().zip(samples) {
+                *o = round_u8(v);
+            }
         }
     }
 }
@@ -80,7 +79,10 @@ mod tests {
     #[test]
     fn premultiplied_round_trip() {
         let r = Raster::new(2, 1, 4, vec![200, 100, 50, 128, 1, 2, 3, 0]).expect("sizes");
-        let back = r.with_premultiplied_f32(&r.to_premultiplied_f32());
-        assert_eq!(back.data, vec![200, 100, 50, 128, 0, 0, 0, 0]);
+        let mut row = vec![0f32; 8];
+        r.premultiplied_row(0, &mut row);
+        let mut back = vec![0u8; 8];
+        r.unpremultiplied_row(&row, &mut back);
+        assert_eq!(back, vec![200, 100, 50, 128, 0, 0, 0, 0]);
     }
 }

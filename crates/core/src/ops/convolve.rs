@@ -41,30 +41,83 @@ pub(crate) fn gaussian_taps(sigma: f64) -> Vec<f32> {
     taps.iter().map(|t| (t / sum) as f32).collect()
 }
 
-/// Runs `f(y, row)` for every `row_len`-sample row of `out`, in parallel when `out`
-/// is large.
-pub(crate) fn for_rows(
-    out: &mut [f32],
-    row_len: usize,
-    f: impl Fn(usize, &mut [f32]) + Sync + Send,
+/// Output rows per band of [`separable_banded`] (at least the kernel's reach).
+const BAND_ROWS: usize = 32;
+
+/// Convolves an image with the symmetric 1-D kernel `taps` along both axes, edges
+/// copied, one band of output rows at a time: a band holds its rows (plus the kernel's
+/// reach above and below) as `f32`, so memory stays a few rows per thread whatever
+/// the image size. `source(y, row)` fills source row `y` (`width * bpp` samples);
+/// `sink(y, blurred, out_row)` writes output row `y` from its blurred samples into
+/// `out`, whose rows are `out_row_len` long. Bands run in parallel for large images.
+pub(crate) fn separable_banded<T: Send>(
+    width: usize,
+    height: usize,
+    bpp: usize,
+    taps: &[f32],
+    source: impl Fn(usize, &mut [f32]) + Sync,
+    out: &mut [T],
+    out_row_len: usize,
+    sink: impl Fn(usize, &[f32], &mut [T]) + Sync,
 ) {
-    if row_len == 0 {
+    let row_len = width * bpp;
+    if row_len == 0 || height == 0 || out_row_len == 0 {
         return;
     }
-    if out.len() >= PARALLEL_SAMPLES {
-        out.par_chunks_mut(row_len)
-            .with_min_len(8)
+    let half = taps.len() / 2;
+    let band_rows = BAND_ROWS.max(half);
+    let band = |index: usize, out: &mut [T]| {
+        let y0 = index * band_rows;
+        let y1 = (y0 + band_rows).min(height);
+        let (r0, r1) = (y0.saturating_sub(half), (y1 + half).min(height));
+        // Horizontal pass over the rows the band reaches, each padded with copies of
+        // its end pixels.
+        let mut across = vec![0f32; (r1 - r0) * row_len];
+        let mut row = vec![0f32; row_len];
+        let mut padded = vec![0f32; row_len + 2 * half * bpp];
+        for r in r0..r1 {
+            source(r, &mut row);
+            for k in 0..half {
+                padded[k * bpp..(k + 1) * bpp].copy_from_slice(&row[..bpp]);
+                let end = half * bpp + row_len + k * bpp;
+                padded[end..end + bpp].copy_from_slice(&row[row_len - bpp..]);
+            }
+            padded[half * bpp..half * bpp + row_len].copy_from_slice(&row);
+            let dst = &mut across[(r - r0) * row_len..(r - r0 + 1) * row_len];
+            for (k, &t) in taps.iter().enumerate() {
+                let shifted = &padded[k * bpp..k * bpp + row_len];
+                for (o, &v) in dst.iter_mut().zip(shifted) {
+                    *o += t * v;
+                }
+            }
+        }
+        // Vertical pass: each output row sums whole rows, clamped at the edges.
+        let mut acc = vec![0f32; row_len];
+        for (y, out_row) in (y0..y1).zip(out.chunks_mut(out_row_len)) {
+            acc.fill(0.0);
+            for (k, &t) in taps.iter().enumerate() {
+                let sy = (y + k).saturating_sub(half).min(height - 1);
+                let src = &across[(sy - r0) * row_len..(sy - r0 + 1) * row_len];
+                for (o, &v) in acc.iter_mut().zip(src) {
+                    *o += t * v;
+                }
+            }
+            sink(y, &acc, out_row);
+        }
+    };
+    let chunk = band_rows * out_row_len;
+    if height * row_len >= PARALLEL_SAMPLES {
+        out.par_chunks_mut(chunk)
             .enumerate()
-            .for_each(|(y, row)| f(y, row));
+            .for_each(|(i, o)| band(i, o));
     } else {
-        out.chunks_mut(row_len)
+        out.chunks_mut(chunk)
             .enumerate()
-            .for_each(|(y, row)| f(y, row));
+            .for_each(|(i, o)| band(i, o));
     }
 }
 
-/// Convolves interleaved samples (`width x height`, `bpp` per pixel) with the
-/// symmetric 1-D kernel `taps` along both axes, edges copied.
+/// [`separable_banded`] on samples in memory, for small images.
 pub(crate) fn separable(
     src: &[f32],
     width: usize,
@@ -72,98 +125,97 @@ pub(crate) fn separable(
     bpp: usize,
     taps: &[f32],
 ) -> Vec<f32> {
-    let half = taps.len() / 2;
-    let row_len = width * bpp;
-    if taps.len() == 1 || width == 0 || height == 0 {
-        return src.to_vec();
-    }
-    // Horizontal: each row padded with copies of its end pixels.
-    let mut across = vec![0f32; src.len()];
-    for_rows(&mut across, row_len, |y, out| {
-        let row = &src[y * row_len..(y + 1) * row_len];
-        let mut padded = Vec::with_capacity(row_len + 2 * half * bpp);
-        for _ in 0..half {
-            padded.extend_from_slice(&row[..bpp]);
-        }
-        padded.extend_from_slice(row);
-        for _ in 0..half {
-            padded.extend_from_slice(&row[row_len - bpp..]);
-        }
-        for (k, &t) in taps.iter().enumerate() {
-            let shifted = &padded[k * bpp..k * bpp + row_len];
-            for (o, &s) in out.iter_mut().zip(shifted) {
-                *o += t * s;
-            }
-        }
-    });
-    // Vertical: each output row sums whole rows, clamped at the top and bottom.
-    let mut down = vec![0f32; src.len()];
-    for_rows(&mut down, row_len, |y, out| {
-        for (k, &t) in taps.iter().enumerate() {
-            let sy = (y + k).saturating_sub(half).min(height - 1);
-            let row = &across[sy * row_len..(sy + 1) * row_len];
-            for (o, &s) in out.iter_mut().zip(row) {
-                *o += t * s;
-            }
-        }
-    });
-    down
-}
-
-/// Convolves interleaved samples with a 3x3 `kernel` (row-major) divided by
-/// `scale`, edges copied.
-fn conv3x3(
-    src: &[f32],
-    width: usize,
-    height: usize,
-    bpp: usize,
-    kernel: [f32; 9],
-    scale: f32,
-) -> Vec<f32> {
     let row_len = width * bpp;
     let mut out = vec![0f32; src.len()];
-    for_rows(&mut out, row_len, |y, out| {
-        for (ky, dy) in [-1i64, 0, 1].iter().enumerate() {
+    separable_banded(
+        width,
+        height,
+        bpp,
+        taps,
+        |y, row| row.copy_from_slice(&src[y * row_len..(y + 1) * row_len]),
+        &mut out,
+        row_len,
+        |_, blurred, row| row.copy_from_slice(blurred),
+    );
+    out
+}
+
+/// Convolves a raster with a 3x3 `kernel` (row-major) divided by `scale`, edges copied,
+/// premultiplied when it has alpha; rows in parallel for large images.
+fn conv3x3(r: &Raster, kernel: [f32; 9], scale: f32) -> Raster {
+    let (width, height, bpp) = (r.width as usize, r.height as usize, r.bpp());
+    let row_len = width * bpp;
+    let mut out = r.clone();
+    if row_len == 0 {
+        return out;
+    }
+    let row = |y: usize, out_row: &mut [u8]| {
+        let mut rows = [
+            vec![0f32; row_len],
+            vec![0f32; row_len],
+            vec![0f32; row_len],
+        ];
+        for (k, dy) in [-1i64, 0, 1].iter().enumerate() {
             let sy = (y as i64 + dy).clamp(0, height as i64 - 1) as usize;
-            let row = &src[sy * row_len..(sy + 1) * row_len];
+            r.premultiplied_row(sy, &mut rows[k]);
+        }
+        let mut acc = vec![0f32; row_len];
+        for (ky, src) in rows.iter().enumerate() {
             for (kx, dx) in [-1i64, 0, 1].iter().enumerate() {
                 let t = kernel[ky * 3 + kx] / scale;
-                if t == 0.0 {
-                    continue;
-                }
                 for x in 0..width {
                     let sx = (x as i64 + dx).clamp(0, width as i64 - 1) as usize;
                     for c in 0..bpp {
-                        out[x * bpp + c] += t * row[sx * bpp + c];
+                        acc[x * bpp + c] += t * src[sx * bpp + c];
                     }
                 }
             }
         }
-    });
+        r.unpremultiplied_row(&acc, out_row);
+    };
+    if r.data.len() >= PARALLEL_SAMPLES {
+        out.data
+            .par_chunks_mut(row_len)
+            .enumerate()
+            .for_each(|(y, o)| row(y, o));
+    } else {
+        out.data
+            .chunks_mut(row_len)
+            .enumerate()
+            .for_each(|(y, o)| row(y, o));
+    }
     out
 }
 
 impl Raster {
     /// sharp's `blur` (see [`Blur`]).
     pub fn blur(&self, blur: Blur) -> Self {
-        let (w, h, bpp) = (self.width as usize, self.height as usize, self.bpp());
-        let src = self.to_premultiplied_f32();
-        let out = match blur {
-            Blur::Mild => conv3x3(&src, w, h, bpp, [1.0; 9], 9.0),
-            Blur::Gaussian(sigma) => separable(&src, w, h, bpp, &gaussian_taps(sigma)),
-        };
-        self.with_premultiplied_f32(&out)
+        match blur {
+            Blur::Mild => conv3x3(self, [1.0; 9], 9.0),
+            Blur::Gaussian(sigma) => {
+                let (w, h, bpp) = (self.width as usize, self.height as usize, self.bpp());
+                let mut out = self.clone();
+                separable_banded(
+                    w,
+                    h,
+                    bpp,
+                    &gaussian_taps(sigma),
+                    |y, row| self.premultiplied_row(y, row),
+                    &mut out.data,
+                    w * bpp,
+                    |_, blurred, row| self.unpremultiplied_row(blurred, row),
+                );
+                out
+            }
+        }
     }
 
     /// The fast mild sharpen of sharp's `sharpen()` without options: libvips' 3x3
     /// kernel (-1 around, 32 in the middle, divided by 24).
     pub fn sharpen_mild(&self) -> Self {
-        let (w, h, bpp) = (self.width as usize, self.height as usize, self.bpp());
-        let src = self.to_premultiplied_f32();
         let mut kernel = [-1.0f32; 9];
         kernel[4] = 32.0;
-        let out = conv3x3(&src, w, h, bpp, kernel, 24.0);
-        self.with_premultiplied_f32(&out)
+        conv3x3(self, kernel, 24.0)
     }
 }
 

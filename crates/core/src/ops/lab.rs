@@ -3,6 +3,8 @@
 //! operations, so the functions work in the `f` domain, where changing L* by `d`
 //! shifts all three values by `d / 116` and a* and b* stay as they were.
 
+use std::sync::OnceLock;
+
 use crate::srgb;
 
 /// D65 white, with Y = 1.
@@ -23,13 +25,43 @@ const TO_RGB: [[f32; 3]; 3] = [
 const EPSILON: f32 = 216.0 / 24389.0;
 const KAPPA: f32 = 24389.0 / 27.0;
 
-#[inline]
-fn f(t: f32) -> f32 {
+/// The exact `f` of CIE Lab: a cube root above `EPSILON`, linear below.
+fn f_exact(t: f32) -> f32 {
     if t > EPSILON {
         t.cbrt()
     } else {
         (KAPPA * t + 16.0) / 116.0
     }
+}
+
+/// Steps of the `f` table over 0..=[`F_TABLE_MAX`].
+const F_STEPS: usize = 4096;
+const F_TABLE_MAX: f32 = 1.0625;
+
+/// `f` at `F_STEPS + 1` evenly spaced points of 0..=`F_TABLE_MAX`.
+fn f_table() -> &'static [f32; F_STEPS + 1] {
+    static TABLE: OnceLock<Box<[f32; F_STEPS + 1]>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t = Box::new([0f32; F_STEPS + 1]);
+        for (i, v) in t.iter_mut().enumerate() {
+            *v = f_exact(i as f32 * F_TABLE_MAX / F_STEPS as f32);
+        }
+        t
+    })
+}
+
+/// `f`, interpolated in a table (within 1e-5 of the exact value: the cube root is
+/// smooth above `EPSILON`, and the linear part is linear), exact outside the table.
+#[inline]
+fn f(t: f32) -> f32 {
+    if !(0.0..F_TABLE_MAX).contains(&t) {
+        return f_exact(t);
+    }
+    let pos = t * (F_STEPS as f32 / F_TABLE_MAX);
+    let i = pos as usize;
+    let frac = pos - i as f32;
+    let table = f_table();
+    table[i] + (table[i + 1] - table[i]) * frac
 }
 
 #[inline]
@@ -106,5 +138,18 @@ mod tests {
         assert!((lightness(grey_to_f(119)) - 50.0).abs() < 0.5);
         assert_eq!(f_to_grey(grey_to_f(77), 0.0), 77);
         assert!(f_to_grey(grey_to_f(77), 10.0) > 77);
+    }
+
+    #[test]
+    fn the_f_table_is_close_to_the_formula() {
+        for i in 0..=20_000 {
+            let t = i as f32 / 19_000.0;
+            assert!(
+                (f(t) - f_exact(t)).abs() < 1e-5,
+                "{t}: {} vs {}",
+                f(t),
+                f_exact(t)
+            );
+        }
     }
 }

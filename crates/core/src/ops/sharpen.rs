@@ -5,7 +5,7 @@
 //! areas) clipped to `y2` brightening and `y3` darkening, is added back. Colour
 //! (a*, b*) and alpha are unchanged.
 
-use super::convolve::{gaussian_taps, separable};
+use super::convolve::{gaussian_taps, separable_banded};
 use super::lab;
 use crate::raster::Raster;
 
@@ -73,36 +73,55 @@ impl Raster {
 
     fn sharpen_lab(&self, p: &SharpenParams) -> Self {
         let (w, h, bpp) = (self.width as usize, self.height as usize, self.bpp());
-        let n = w * h;
+        let row_len = w * bpp;
         let grey = self.is_grey();
-        // The f-domain values of every pixel, and L*.
-        let mut fxyz: Vec<[f32; 3]> = Vec::with_capacity(if grey { 0 } else { n });
-        let mut light = Vec::with_capacity(n);
-        for px in self.data.chunks_exact(bpp) {
+        let pixel =
+            |y: usize, x: usize| &self.data[y * row_len + x * bpp..y * row_len + (x + 1) * bpp];
+        let light_of = |px: &[u8]| {
             if grey {
-                light.push(lab::lightness(lab::grey_to_f(px[0])));
+                lab::lightness(lab::grey_to_f(px[0]))
             } else {
-                let v = lab::rgb_to_f([px[0], px[1], px[2]]);
-                light.push(lab::lightness(v[1]));
-                fxyz.push(v);
+                lab::lightness(lab::rgb_to_f([px[0], px[1], px[2]])[1])
             }
-        }
-        let blurred = separable(&light, w, h, 1, &gaussian_taps(p.sigma));
+        };
         let mut out = self.clone();
-        for (i, px) in out.data.chunks_exact_mut(bpp).enumerate() {
-            let l = light[i];
-            let sharpened = (l + p.curve(l - blurred[i])).clamp(0.0, 100.0);
-            let delta = sharpened - l;
-            if delta == 0.0 {
-                continue;
-            }
-            if grey {
-                px[0] = lab::f_to_grey((l + 16.0) / 116.0, delta);
-            } else {
-                let rgb = lab::f_to_rgb(fxyz[i], delta);
-                px[..3].copy_from_slice(&rgb);
-            }
-        }
+        // L* rows are blurred a band at a time; each output row then moves every
+        // pixel's L* by the curve of its difference from the blur.
+        separable_banded(
+            w,
+            h,
+            1,
+            &gaussian_taps(p.sigma),
+            |y, row| {
+                for (x, l) in row.iter_mut().enumerate() {
+                    *l = light_of(pixel(y, x));
+                }
+            },
+            &mut out.data,
+            row_len,
+            |y, blurred, out_row| {
+                for (x, &b) in blurred.iter().enumerate() {
+                    let px = pixel(y, x);
+                    let (fxyz, l) = if grey {
+                        let fy = lab::grey_to_f(px[0]);
+                        ([fy; 3], lab::lightness(fy))
+                    } else {
+                        let v = lab::rgb_to_f([px[0], px[1], px[2]]);
+                        (v, lab::lightness(v[1]))
+                    };
+                    let delta = (l + p.curve(l - b)).clamp(0.0, 100.0) - l;
+                    if delta == 0.0 {
+                        continue;
+                    }
+                    let o = &mut out_row[x * bpp..(x + 1) * bpp];
+                    if grey {
+                        o[0] = lab::f_to_grey(fxyz[1], delta);
+                    } else {
+                        o[..3].copy_from_slice(&lab::f_to_rgb(fxyz, delta));
+                    }
+                }
+            },
+        );
         out
     }
 }
