@@ -44,16 +44,14 @@ pub(crate) fn gaussian_taps(sigma: f64) -> Vec<f32> {
 /// Output rows per band of [`separable_banded`] (at least the kernel's reach).
 const BAND_ROWS: usize = 32;
 
-/// Convolves an image with the symmetric 1-D kernel `taps` along both axes, edges
-/// copied, one band of output rows at a time: a band holds its rows (plus the kernel's
+/// Convolves an image of `(width, height, samples per pixel)` with the symmetric 1-D
+/// kernel `taps` along both axes, edges copied, one band of output rows at a time: a band holds its rows (plus the kernel's
 /// reach above and below) as `f32`, so memory stays a few rows per thread whatever
 /// the image size. `source(y, row)` fills source row `y` (`width * bpp` samples);
 /// `sink(y, blurred, out_row)` writes output row `y` from its blurred samples into
 /// `out`, whose rows are `out_row_len` long. Bands run in parallel for large images.
 pub(crate) fn separable_banded<T: Send>(
-    width: usize,
-    height: usize,
-    bpp: usize,
+    (width, height, bpp): (usize, usize, usize),
     taps: &[f32],
     source: impl Fn(usize, &mut [f32]) + Sync,
     out: &mut [T],
@@ -128,9 +126,7 @@ pub(crate) fn separable(
     let row_len = width * bpp;
     let mut out = vec![0f32; src.len()];
     separable_banded(
-        width,
-        height,
-        bpp,
+        (width, height, bpp),
         taps,
         |y, row| row.copy_from_slice(&src[y * row_len..(y + 1) * row_len]),
         &mut out,
@@ -196,9 +192,7 @@ impl Raster {
                 let (w, h, bpp) = (self.width as usize, self.height as usize, self.bpp());
                 let mut out = self.clone();
                 separable_banded(
-                    w,
-                    h,
-                    bpp,
+                    (w, h, bpp),
                     &gaussian_taps(sigma),
                     |y, row| self.premultiplied_row(y, row),
                     &mut out.data,

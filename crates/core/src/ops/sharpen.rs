@@ -88,9 +88,7 @@ impl Raster {
         // L* rows are blurred a band at a time; each output row then moves every
         // pixel's L* by the curve of its difference from the blur.
         separable_banded(
-            w,
-            h,
-            1,
+            (w, h, 1),
             &gaussian_taps(p.sigma),
             |y, row| {
                 for (x, l) in row.iter_mut().enumerate() {
