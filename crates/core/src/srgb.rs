@@ -52,14 +52,8 @@ pub(crate) fn linear_f32() -> &'static [f32; 256] {
     })
 }
 
-/// The 8-bit sRGB value of linear light `y` (clamped to 0..=1), from the 16-bit table.
-#[inline]
-pub(crate) fn encode_f32(y: f32) -> u8 {
-    encode16()[(y.clamp(0.0, 1.0) * 65535.0 + 0.5) as usize]
-}
-
 /// The 8-bit sRGB value of each 16-bit linear-light level.
-fn encode16() -> &'static [u8; 65536] {
+pub(crate) fn encode16() -> &'static [u8; 65536] {
     static TABLE: OnceLock<Box<[u8; 65536]>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let mut t = Box::new([0u8; 65536]);

@@ -146,24 +146,24 @@ fn conv3x3(r: &Raster, kernel: [f32; 9], scale: f32) -> Raster {
         return out;
     }
     let row = |y: usize, out_row: &mut [u8]| {
-        let mut rows = [
-            vec![0f32; row_len],
-            vec![0f32; row_len],
-            vec![0f32; row_len],
-        ];
+        // The three source rows, premultiplied, each padded with a copy of its end
+        // pixels, so that every tap is one pass over contiguous samples.
+        let mut src = vec![0f32; row_len];
+        let mut padded = [(); 3].map(|_| vec![0f32; row_len + 2 * bpp]);
         for (k, dy) in [-1i64, 0, 1].iter().enumerate() {
             let sy = (y as i64 + dy).clamp(0, height as i64 - 1) as usize;
-            r.premultiplied_row(sy, &mut rows[k]);
+            r.premultiplied_row(sy, &mut src);
+            let p = &mut padded[k];
+            p[..bpp].copy_from_slice(&src[..bpp]);
+            p[bpp..bpp + row_len].copy_from_slice(&src);
+            p[bpp + row_len..].copy_from_slice(&src[row_len - bpp..]);
         }
         let mut acc = vec![0f32; row_len];
-        for (ky, src) in rows.iter().enumerate() {
-            for (kx, dx) in [-1i64, 0, 1].iter().enumerate() {
+        for (ky, p) in padded.iter().enumerate() {
+            for kx in 0..3 {
                 let t = kernel[ky * 3 + kx] / scale;
-                for x in 0..width {
-                    let sx = (x as i64 + dx).clamp(0, width as i64 - 1) as usize;
-                    for c in 0..bpp {
-                        acc[x * bpp + c] += t * src[sx * bpp + c];
-                    }
+                for (o, &v) in acc.iter_mut().zip(&p[kx * bpp..kx * bpp + row_len]) {
+                    *o += t * v;
                 }
             }
         }

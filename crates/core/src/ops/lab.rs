@@ -50,20 +50,6 @@ fn f_table() -> &'static [f32; F_STEPS + 1] {
     })
 }
 
-/// `f`, interpolated in a table (within 1e-5 of the exact value: the cube root is
-/// smooth above `EPSILON`, and the linear part is linear), exact outside the table.
-#[inline]
-fn f(t: f32) -> f32 {
-    if !(0.0..F_TABLE_MAX).contains(&t) {
-        return f_exact(t);
-    }
-    let pos = t * (F_STEPS as f32 / F_TABLE_MAX);
-    let i = pos as usize;
-    let frac = pos - i as f32;
-    let table = f_table();
-    table[i] + (table[i + 1] - table[i]) * frac
-}
-
 #[inline]
 fn f_inverse(v: f32) -> f32 {
     let cube = v * v * v;
@@ -74,27 +60,93 @@ fn f_inverse(v: f32) -> f32 {
     }
 }
 
-/// An sRGB pixel in the `f` domain of L*a*b*: `[f(X/Xn), f(Y), f(Z/Zn)]`.
-#[inline]
-pub(crate) fn rgb_to_f(rgb: [u8; 3]) -> [f32; 3] {
-    let lin = srgb::linear_f32();
-    let l = [
-        lin[usize::from(rgb[0])],
-        lin[usize::from(rgb[1])],
-        lin[usize::from(rgb[2])],
-    ];
-    let dot = |m: [f32; 3]| m[0] * l[0] + m[1] * l[1] + m[2] * l[2];
-    [
-        f(dot(TO_XYZ[0]) / XN),
-        f(dot(TO_XYZ[1])),
-        f(dot(TO_XYZ[2]) / ZN),
-    ]
+/// The tables of the conversions, looked up once per operation so that the per-pixel
+/// functions below are plain arithmetic and loads.
+#[derive(Clone, Copy)]
+pub(crate) struct Lab {
+    linear: &'static [f32; 256],
+    f: &'static [f32; F_STEPS + 1],
+    encode: &'static [u8; 65536],
 }
 
-/// The `f` value of a grey level (only Y matters).
-#[inline]
-pub(crate) fn grey_to_f(v: u8) -> f32 {
-    f(srgb::linear_f32()[usize::from(v)])
+impl Lab {
+    pub(crate) fn new() -> Self {
+        Self {
+            linear: srgb::linear_f32(),
+            f: f_table(),
+            encode: srgb::encode16(),
+        }
+    }
+
+    /// `f` of CIE Lab, interpolated in the table (within 1e-5 of the formula: the cube
+    /// root is smooth above `EPSILON`, and below it `f` is linear), exact outside it.
+    #[inline]
+    fn f(&self, t: f32) -> f32 {
+        if !(0.0..F_TABLE_MAX).contains(&t) {
+            return f_exact(t);
+        }
+        let pos = t * (F_STEPS as f32 / F_TABLE_MAX);
+        let i = pos as usize;
+        let frac = pos - i as f32;
+        self.f[i] + (self.f[i + 1] - self.f[i]) * frac
+    }
+
+    #[inline]
+    fn encode(&self, y: f32) -> u8 {
+        self.encode[(y.clamp(0.0, 1.0) * 65535.0 + 0.5) as usize]
+    }
+
+    /// An sRGB pixel in the `f` domain of L*a*b*: `[f(X/Xn), f(Y), f(Z/Zn)]`.
+    #[inline]
+    pub(crate) fn rgb_to_f(&self, rgb: [u8; 3]) -> [f32; 3] {
+        let l = [
+            self.linear[usize::from(rgb[0])],
+            self.linear[usize::from(rgb[1])],
+            self.linear[usize::from(rgb[2])],
+        ];
+        let dot = |m: [f32; 3]| m[0] * l[0] + m[1] * l[1] + m[2] * l[2];
+        [
+            self.f(dot(TO_XYZ[0]) / XN),
+            self.f(dot(TO_XYZ[1])),
+            self.f(dot(TO_XYZ[2]) / ZN),
+        ]
+    }
+
+    /// `f(Y)` of an sRGB pixel, the only value L* needs.
+    #[inline]
+    pub(crate) fn rgb_to_fy(&self, rgb: [u8; 3]) -> f32 {
+        let m = TO_XYZ[1];
+        self.f(m[0] * self.linear[usize::from(rgb[0])]
+            + m[1] * self.linear[usize::from(rgb[1])]
+            + m[2] * self.linear[usize::from(rgb[2])])
+    }
+
+    /// The `f` value of a grey level (only Y matters).
+    #[inline]
+    pub(crate) fn grey_to_f(&self, v: u8) -> f32 {
+        self.f(self.linear[usize::from(v)])
+    }
+
+    /// The sRGB pixel of `fxyz` with L* moved by `delta`, out-of-gamut values clipped.
+    #[inline]
+    pub(crate) fn f_to_rgb(&self, fxyz: [f32; 3], delta: f32) -> [u8; 3] {
+        let d = delta / 116.0;
+        let x = XN * f_inverse(fxyz[0] + d);
+        let y = f_inverse(fxyz[1] + d);
+        let z = ZN * f_inverse(fxyz[2] + d);
+        let dot = |m: [f32; 3]| m[0] * x + m[1] * y + m[2] * z;
+        [
+            self.encode(dot(TO_RGB[0])),
+            self.encode(dot(TO_RGB[1])),
+            self.encode(dot(TO_RGB[2])),
+        ]
+    }
+
+    /// The grey level of `fy` with L* moved by `delta`.
+    #[inline]
+    pub(crate) fn f_to_grey(&self, fy: f32, delta: f32) -> u8 {
+        self.encode(f_inverse(fy + delta / 116.0))
+    }
 }
 
 /// L* (0..=100) of an `f(Y)`.
@@ -103,53 +155,30 @@ pub(crate) fn lightness(fy: f32) -> f32 {
     116.0 * fy - 16.0
 }
 
-/// The sRGB pixel of `fxyz` with L* moved by `delta`, out-of-gamut values clipped.
-#[inline]
-pub(crate) fn f_to_rgb(fxyz: [f32; 3], delta: f32) -> [u8; 3] {
-    let d = delta / 116.0;
-    let x = XN * f_inverse(fxyz[0] + d);
-    let y = f_inverse(fxyz[1] + d);
-    let z = ZN * f_inverse(fxyz[2] + d);
-    let dot = |m: [f32; 3]| m[0] * x + m[1] * y + m[2] * z;
-    [
-        srgb::encode_f32(dot(TO_RGB[0])),
-        srgb::encode_f32(dot(TO_RGB[1])),
-        srgb::encode_f32(dot(TO_RGB[2])),
-    ]
-}
-
-/// The grey level of `fy` with L* moved by `delta`.
-#[inline]
-pub(crate) fn f_to_grey(fy: f32, delta: f32) -> u8 {
-    srgb::encode_f32(f_inverse(fy + delta / 116.0))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn round_trips_and_known_values() {
+        let lab = Lab::new();
         for rgb in [[0u8, 0, 0], [255, 255, 255], [200, 30, 30], [12, 200, 99]] {
-            assert_eq!(f_to_rgb(rgb_to_f(rgb), 0.0), rgb);
+            assert_eq!(lab.f_to_rgb(lab.rgb_to_f(rgb), 0.0), rgb);
         }
-        assert!((lightness(rgb_to_f([255, 255, 255])[1]) - 100.0).abs() < 0.01);
+        assert!((lightness(lab.rgb_to_f([255, 255, 255])[1]) - 100.0).abs() < 0.01);
         // sRGB 119 is L* 50 (to within a level).
-        assert!((lightness(grey_to_f(119)) - 50.0).abs() < 0.5);
-        assert_eq!(f_to_grey(grey_to_f(77), 0.0), 77);
-        assert!(f_to_grey(grey_to_f(77), 10.0) > 77);
+        assert!((lightness(lab.grey_to_f(119)) - 50.0).abs() < 0.5);
+        assert_eq!(lab.f_to_grey(lab.grey_to_f(77), 0.0), 77);
+        assert!(lab.f_to_grey(lab.grey_to_f(77), 10.0) > 77);
+        assert_eq!(lab.rgb_to_fy([12, 200, 99]), lab.rgb_to_f([12, 200, 99])[1]);
     }
 
     #[test]
     fn the_f_table_is_close_to_the_formula() {
+        let lab = Lab::new();
         for i in 0..=20_000 {
             let t = i as f32 / 19_000.0;
-            assert!(
-                (f(t) - f_exact(t)).abs() < 1e-5,
-                "{t}: {} vs {}",
-                f(t),
-                f_exact(t)
-            );
+            assert!((lab.f(t) - f_exact(t)).abs() < 1e-5, "{t}");
         }
     }
 }

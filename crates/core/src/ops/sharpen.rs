@@ -75,13 +75,14 @@ impl Raster {
         let (w, h, bpp) = (self.width as usize, self.height as usize, self.bpp());
         let row_len = w * bpp;
         let grey = self.is_grey();
+        let space = lab::Lab::new();
         let pixel =
             |y: usize, x: usize| &self.data[y * row_len + x * bpp..y * row_len + (x + 1) * bpp];
         let light_of = |px: &[u8]| {
             if grey {
-                lab::lightness(lab::grey_to_f(px[0]))
+                lab::lightness(space.grey_to_f(px[0]))
             } else {
-                lab::lightness(lab::rgb_to_f([px[0], px[1], px[2]])[1])
+                lab::lightness(space.rgb_to_fy([px[0], px[1], px[2]]))
             }
         };
         let mut out = self.clone();
@@ -101,10 +102,10 @@ impl Raster {
                 for (x, &b) in blurred.iter().enumerate() {
                     let px = pixel(y, x);
                     let (fxyz, l) = if grey {
-                        let fy = lab::grey_to_f(px[0]);
+                        let fy = space.grey_to_f(px[0]);
                         ([fy; 3], lab::lightness(fy))
                     } else {
-                        let v = lab::rgb_to_f([px[0], px[1], px[2]]);
+                        let v = space.rgb_to_f([px[0], px[1], px[2]]);
                         (v, lab::lightness(v[1]))
                     };
                     let delta = (l + p.curve(l - b)).clamp(0.0, 100.0) - l;
@@ -113,9 +114,9 @@ impl Raster {
                     }
                     let o = &mut out_row[x * bpp..(x + 1) * bpp];
                     if grey {
-                        o[0] = lab::f_to_grey(fxyz[1], delta);
+                        o[0] = space.f_to_grey(fxyz[1], delta);
                     } else {
-                        o[..3].copy_from_slice(&lab::f_to_rgb(fxyz, delta));
+                        o[..3].copy_from_slice(&space.f_to_rgb(fxyz, delta));
                     }
                 }
             },
