@@ -131,7 +131,10 @@ export interface OptionInfo {
   name: string
   /** Another accepted key for the same option. */
   alias?: string
-  /** 'boolean', 'number', 'choice' or 'text'. */
+  /**
+   * 'boolean', 'number', 'choice', 'text' or 'json' (an object or array; the CLI
+   * reads the flag's value as JSON).
+   */
   kind: string
   /** The allowed values of a 'choice'. */
   choices?: Array<string>
@@ -193,6 +196,10 @@ export declare function processImages(paths: string[], options?: ProcessOptions,
  * the options object is validated against `corepool_core::OPTIONS`, the one table of
  * options. `__test__/options.test.mjs` checks that the keys here (in `binding.d.ts`) are
  * exactly that table's.
+ *
+ * The order of operations is fixed, whatever the order of keys: autoOrient, extract,
+ * trim, resize, extend, rotation, flip/flop, sharpen or blur, flatten, grayscale,
+ * composite, negate, encode.
  */
 export interface ProcessOptions {
   /**
@@ -204,8 +211,11 @@ export interface ProcessOptions {
   height?: number
   /** How the image fits width x height, as in sharp. Default 'cover'. */
   fit?: 'cover' | 'contain' | 'fill' | 'inside' | 'outside'
-  /** Crop (cover) or placement (contain) gravity. Default 'centre'. */
-  position?: 'centre' | 'center' | 'north' | 'northeast' | 'east' | 'southeast' | 'south' | 'southwest' | 'west' | 'northwest' | 'top' | 'right top' | 'right' | 'right bottom' | 'bottom' | 'left bottom' | 'left' | 'left top'
+  /**
+   * Crop (cover) or placement (contain) gravity. Default 'centre'. For cover also
+   * sharp's strategies 'entropy' and 'attention'.
+   */
+  position?: 'centre' | 'center' | 'north' | 'northeast' | 'east' | 'southeast' | 'south' | 'southwest' | 'west' | 'northwest' | 'top' | 'right top' | 'right' | 'right bottom' | 'bottom' | 'left bottom' | 'left' | 'left top' | 'entropy' | 'attention'
   /**
    * Fill for contain and for non-right-angle rotation: a CSS colour or
    * `{ r, g, b, alpha }`. Default black.
@@ -229,6 +239,37 @@ export interface ProcessOptions {
   grayscale?: boolean
   /** Alias of `grayscale`. */
   greyscale?: boolean
+  /**
+   * A region of the auto-oriented input, taken before the resize (sharp's `extract`
+   * before `resize`). A region outside an image fails that file with ERR_INVALID_OPTION.
+   */
+  extract?: { left: number; top: number; width: number; height: number }
+  /**
+   * Cut off the border matching the top-left pixel (or `background`) within
+   * `threshold` (default 10), before the resize, as sharp's `trim`.
+   */
+  trim?: boolean | { background?: string | { r?: number; g?: number; b?: number; alpha?: number }; threshold?: number; lineArt?: boolean; margin?: number }
+  /**
+   * Pad after the resize (a number: all four sides), filled with `background`
+   * (default black), as sharp's `extend`.
+   */
+  extend?: number | { top?: number; bottom?: number; left?: number; right?: number; background?: string | { r?: number; g?: number; b?: number; alpha?: number } }
+  /**
+   * `true`: sharp's fast mild sharpen; `{ sigma, ... }`: an unsharp mask on the
+   * lightness (L*), as sharp's `sharpen`.
+   */
+  sharpen?: boolean | { sigma: number; m1?: number; m2?: number; x1?: number; y2?: number; y3?: number }
+  /**
+   * `true`: sharp's fast mild blur; a number: a Gaussian blur of that sigma
+   * (0.3..=1000), as sharp's `blur`.
+   */
+  blur?: boolean | number
+  /** Merge alpha onto `background` (default black), as sharp's `flatten`. */
+  flatten?: boolean | { background?: string | { r?: number; g?: number; b?: number; alpha?: number } }
+  /** The negative image (alpha too unless `alpha: false`), as sharp's `negate`. */
+  negate?: boolean | { alpha?: boolean }
+  /** Overlays drawn after every other operation, as sharp's `composite`. */
+  composite?: Array<{ input: Buffer | Uint8Array | string; gravity?: 'centre' | 'center' | 'north' | 'northeast' | 'east' | 'southeast' | 'south' | 'southwest' | 'west' | 'northwest' | 'top' | 'right top' | 'right' | 'right bottom' | 'bottom' | 'left bottom' | 'left' | 'left top'; top?: number; left?: number; blend?: 'over' | 'multiply' | 'screen'; tile?: boolean }>
   /** Output format. Default: the input's (PNG for BMP input). */
   format?: 'jpeg' | 'jpg' | 'png' | 'webp' | 'avif' | 'gif' | 'tiff'
   /** Encoder quality 1..=100 (JPEG, WebP, AVIF). Default 80 (AVIF 50). */

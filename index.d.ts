@@ -1,6 +1,10 @@
 // corepool's types. The functions and interfaces come from the native binding's
 // declarations (binding.d.ts, generated from the Rust sources); processStream is
 // implemented in JavaScript (lib/stream.js).
+//
+// ProcessOptions are applied in one fixed order, whatever the order of keys:
+// autoOrient, extract, trim, resize (width/height/fit/position), extend, rotation,
+// flip/flop, sharpen or blur, flatten, grayscale, composite, negate, encode (format).
 import type { Duplex } from 'node:stream'
 import type { ImageHooks, ImageInfo, ImageResult, ProcessOptions } from './binding'
 

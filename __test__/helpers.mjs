@@ -124,3 +124,22 @@ export function meanAbsDiff(a, b) {
   }
   return sum / (n * 3)
 }
+
+/**
+ * SSIM of the luma of two encoded images (alpha flattened onto black), with the
+ * benchmark's quality-gate SSIM (benchmark/lib/ssim.mjs). They must have the same size.
+ */
+export async function lumaSsim(a, b) {
+  const { ssim } = await import('../benchmark/lib/ssim.mjs')
+  const luma = async (input) => {
+    const { data, info } = await sharp(input)
+      .flatten({ background: '#000000' })
+      .grayscale()
+      .raw()
+      .toBuffer({ resolveWithObject: true })
+    return { data: info.channels === 1 ? data : data.filter((_, i) => i % info.channels === 0), info }
+  }
+  const [la, lb] = await Promise.all([luma(a), luma(b)])
+  assert.deepEqual([la.info.width, la.info.height], [lb.info.width, lb.info.height], 'same size')
+  return ssim(la.data, lb.data, la.info.width, la.info.height)
+}

@@ -75,6 +75,25 @@ const options: ProcessOptions = {
 }
 const colourObject: ProcessOptions = { fit: 'contain', background: { r: 255, g: 0, b: 0, alpha: 0.5 } }
 const fits: ProcessOptions[] = [{ fit: 'cover' }, { fit: 'fill' }, { fit: 'inside' }, { fit: 'outside' }, {}]
+// The operations, with sharp's shapes.
+const operations: ProcessOptions[] = [
+  { extract: { left: 0, top: 0, width: 100, height: 50 }, trim: true, extend: 10 },
+  { trim: { background: '#fff', threshold: 20 }, extend: { top: 5, background: { r: 0, g: 0, b: 0, alpha: 0 } } },
+  { sharpen: true, flatten: { background: 'white' }, negate: { alpha: false } },
+  { sharpen: { sigma: 1, m2: 3 } },
+  { blur: 2.5, flatten: true, negate: true },
+  {
+    composite: [
+      { input: Buffer.from([]), gravity: 'southeast' },
+      { input: 'mark.png', top: 1, left: 2, blend: 'multiply', tile: true },
+    ],
+  },
+]
+// @ts-expect-error sharpen with options needs a sigma
+const noSigma: ProcessOptions = { sharpen: { m1: 1 } }
+// @ts-expect-error blend modes are a fixed set
+const badBlend: ProcessOptions = { composite: [{ input: 'a.png', blend: 'burn' }] }
+void [operations, noSigma, badBlend]
 
 async function images(signal: AbortSignal): Promise<number> {
   const hooks: BatchHooks = {

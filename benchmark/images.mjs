@@ -30,7 +30,7 @@ import { SSIM_THRESHOLD, compareWithReference, gateVerdict } from './lib/quality
 import { markdownReport } from './lib/report.mjs'
 import { selfTest } from './lib/ssim.mjs'
 import { mean, median, rotate } from './lib/stats.mjs'
-import { WORKLOADS, selectWorkloads } from './lib/workloads.mjs'
+import { WORKLOADS, ensureWatermark, selectWorkloads } from './lib/workloads.mjs'
 
 const RESULTS_DIR = path.join(BENCH_DIR, 'results')
 const LABELS = {
@@ -496,6 +496,7 @@ async function main() {
     `ssim self-test: identical ${s.identical.toFixed(4)}, mild noise ${s.mild.toFixed(4)}, pure noise ${s.noise.toFixed(4)}`,
   )
   const workloadDefs = selectWorkloads(opts.workloads)
+  if (workloadDefs.some((w) => w.options.composite)) await ensureWatermark(sharp)
   const corpus = await loadCorpus()
   const backgroundLoadBefore = await sampleBackgroundLoad(1000)
   if (backgroundLoadBefore > 0.15) {

@@ -44,12 +44,14 @@ const KNOWN_PI = new Map([
 ])
 
 // Child mode (internal): `--child JSON` runs the calls in this fresh process and prints
-// one JSON line { seconds: [...], system: [...], count, gapLoad }.
+// one JSON line { seconds: [...], system: [...], cpu: [...], count, gapLoad }: per call
+// the wall time, the system CPU time and the whole CPU time (user + system, all threads).
 if (process.argv[2] === '--child') {
   const job = JSON.parse(process.argv[3])
   const fn = job.fn === 'list' ? calculatePrimes : countPrimes
   const seconds = []
   const system = []
+  const cpu = []
   const gapLoads = []
   let count = null
   for (let call = 0; call < job.calls; call++) {
@@ -65,11 +67,13 @@ if (process.argv[2] === '--child') {
     const start = performance.now()
     const result = await fn(job.max)
     seconds.push((performance.now() - start) / 1000)
-    system.push(process.cpuUsage(cpu0).system / 1e6)
+    const used = process.cpuUsage(cpu0)
+    system.push(used.system / 1e6)
+    cpu.push((used.user + used.system) / 1e6)
     count = typeof result === 'number' ? result : result.length
   }
   const gapLoad = gapLoads.length ? gapLoads.reduce((a, b) => a + b, 0) / gapLoads.length : null
-  process.stdout.write(JSON.stringify({ seconds, system, count, gapLoad }) + '\n')
+  process.stdout.write(JSON.stringify({ seconds, system, cpu, count, gapLoad }) + '\n')
   process.exit(0)
 }
 
@@ -127,8 +131,9 @@ const CACHE_DIR = join(here, '.cache')
 const RESULTS_FILE = join(here, 'results', 'primes.md')
 
 // ---------------------------------------------------------------------------------
-// Contenders. Each `run()` resolves to { seconds: [...], count }: the times of the work
-// alone (no process start-up) and the number of primes found, checked against KNOWN_PI.
+// Contenders. Each `run()` resolves to { seconds: [...], cpu: [...], count }: the wall and
+// CPU (user + system) times of the work alone (no process start-up; the CLI's CPU time
+// includes its start-up, a few ms) and the number of primes found, checked against KNOWN_PI.
 
 /** `calls` calls of calculatePrimes or countPrimes in one fresh Node process. */
 const corepoolProcess = (fn, max, callGaps) => ({
@@ -147,6 +152,7 @@ const primesieveGenerate = (binary, max, callGaps) => ({
     const out = runTool(binary, [String(max), String(callGaps.length), callGaps.join(',')])
     return {
       seconds: [...out.matchAll(/^seconds (\S+)$/gm)].map((m) => Number(m[1])),
+      cpu: [...out.matchAll(/^cpu (\S+) (\S+)$/gm)].map((m) => Number(m[1]) + Number(m[2])),
       count: Number(match(out, /^count (\d+)$/m, binary)),
     }
   },
@@ -157,9 +163,13 @@ const primesieveCount = (max) => ({
   name: `primesieve ${fmtBound(max)} --time (CLI)`,
   run() {
     // The CLI counts primes in [0, STOP], stop inclusive; corepool counts p < max.
-    const out = runTool('primesieve', [String(max - 1), '--time', '--no-status'])
+    // bash's `times` then prints the CPU time of its children: the CLI's user and system.
+    const script = 'primesieve "$@" && times'
+    const out = runTool('bash', ['-c', script, 'bash', String(max - 1), '--time', '--no-status'])
+    const times = out.trim().split('\n').pop().split(/\s+/).map(parseShellTime)
     return {
       seconds: [Number(match(out, /^Seconds: (\S+)$/m, 'primesieve'))],
+      cpu: [times[0] + times[1]],
       count: Number(match(out, /^Primes: (\d+)$/m, 'primesieve')),
     }
   },
@@ -224,6 +234,13 @@ function runTool(command, args) {
   return result.stdout
 }
 
+/** Seconds from bash's `times` format, e.g. `1m5.250s`. */
+function parseShellTime(text) {
+  const m = /^(\d+)m([\d.]+)s$/.exec(text)
+  if (!m) throw new Error(`unexpected time from bash's times: ${text}`)
+  return Number(m[1]) * 60 + Number(m[2])
+}
+
 function match(text, regex, what) {
   const m = regex.exec(text)
   if (!m) throw new Error(`unexpected output from ${what}:\n${text}`)
@@ -259,11 +276,12 @@ function buildGenerateProgram() {
 /**
  * Runs the process-level contenders `a` (corepool) and `b` alternately, `n` times each
  * (a b, b a, a b, ...). Every run's count must equal `expected`. Returns every call's
- * time of each side, and the machine's other load measured in corepool's idle gaps.
+ * wall and CPU time of each side, and the machine's other load measured in corepool's idle gaps.
  */
 function alternate({ a, b, n, expected }) {
   const problems = []
   const times = { a: [], b: [] }
+  const cpu = { a: [], b: [] }
   const system = []
   const gapLoads = []
   for (let round = 0; round < n; round++) {
@@ -275,6 +293,7 @@ function alternate({ a, b, n, expected }) {
       const result = who.run()
       if (result.count !== expected) problems.push(`${who.name} found ${result.count} primes, expected ${expected}`)
       times[side].push(...result.seconds)
+      cpu[side].push(...(result.cpu ?? []))
       if (side === 'a') {
         system.push(...(result.system ?? []))
         if (result.gapLoad !== null && result.gapLoad !== undefined) gapLoads.push(result.gapLoad)
@@ -283,7 +302,7 @@ function alternate({ a, b, n, expected }) {
     process.stderr.write('.')
   }
   const gapLoad = gapLoads.length ? gapLoads.reduce((x, y) => x + y, 0) / gapLoads.length : null
-  return { a: times.a, b: times.b, system, gapLoad, problems }
+  return { a: times.a, b: times.b, cpuA: cpu.a, cpuB: cpu.b, system, gapLoad, problems }
 }
 
 /**
@@ -345,21 +364,28 @@ function fmtLoad(load) {
   return load === null || load === undefined ? 'n/a' : `${(load * 100).toFixed(0)}%`
 }
 
+/** CPU time cells: corepool's, the competitor's and their ratio, or dashes when not measured. */
+function cpuCells(a, b) {
+  if (!(a > 0 && b > 0)) return '— | — | —'
+  return `${fmtTime(a)} | ${fmtTime(b)} | ${(a / b).toPrecision(3)}`
+}
+
 /** A row of the median table (counts, JS rows). */
 function tableRow(r) {
-  if (r.skip) return `| ${r.workload} | — | ${r.competitor} | — | — | skipped | — | ${r.floorText ?? '—'} | — |`
+  if (r.skip)
+    return `| ${r.workload} | — | ${r.competitor} | — | — | skipped | — | — | — | — | ${r.floorText ?? '—'} | — |`
   const ratio = r.a / r.b
   const floor = r.floor === undefined ? '—' : `<= ${r.floor.toFixed(2)}: ${ratio <= r.floor ? 'met' : '**missed**'}`
   const correct = r.problems.length ? ' **(count mismatch)**' : ''
   return (
     `| ${r.workload}${correct} | ${fmtTime(r.a)} | ${r.competitor} | ${fmtTime(r.b)} | ` +
-    `${ratio.toPrecision(3)} | ${fmtSpeedup(ratio)} | ${r.n} | ${floor} | ${fmtLoad(r.load)} |`
+    `${ratio.toPrecision(3)} | ${fmtSpeedup(ratio)} | ${cpuCells(r.cpuA, r.cpuB)} | ${r.n} | ${floor} | ${fmtLoad(r.load)} |`
   )
 }
 
 /** A row of the percentile table (calculatePrimes across fresh processes). */
 function percentileRow(r) {
-  if (r.skip) return `| ${r.workload} | — | — | ${r.competitor} | — | — | — | — | — | — | ${r.floorText} | — |`
+  if (r.skip) return `| ${r.workload} | — | — | ${r.competitor} | — | — | — | — | — | — | — | — | ${r.floorText} | — |`
   const [a50, a90, b50, b90] = [percentile(r.a, 50), percentile(r.a, 90), percentile(r.b, 50), percentile(r.b, 90)]
   const floorRatio = a90 / b50
   const floor = `p90 <= ${r.floor.toFixed(2)} x competitor p50: ${floorRatio <= r.floor ? 'met' : '**missed**'}`
@@ -367,6 +393,7 @@ function percentileRow(r) {
   return (
     `| ${r.workload}${correct} | ${fmtTime(a50)} | ${fmtTime(a90)} | ${r.competitor} | ${fmtTime(b50)} | ${fmtTime(b90)} | ` +
     `${(a50 / b50).toPrecision(3)} | ${(a90 / b90).toPrecision(3)} | ${floorRatio.toPrecision(3)} | ` +
+    `${cpuCells(percentile(r.cpuA, 50), percentile(r.cpuB, 50))} | ` +
     `${r.a.length} / ${r.b.length} | ${floor} | ${fmtLoad(r.load)} |`
   )
 }
@@ -453,6 +480,8 @@ for (const [i, max] of [1e10, 1e11, 1e12].entries()) {
     competitor,
     a: median(result.a),
     b: median(result.b),
+    cpuA: median(result.cpuA),
+    cpuB: median(result.cpuB),
     n: countRounds[i],
     floor,
     problems: result.problems,
@@ -506,15 +535,15 @@ const lines = [
   `Idle gaps of ${gap} ms before calls ${gaps.flatMap((g, i) => (g ? [i + 1] : [])).join(', ') || '(none)'} of each process ` +
     '(1-based), the same for both sides; first calls included.',
   '',
-  '| Workload | corepool p50 | corepool p90 | Competitor | Competitor p50 | Competitor p90 | p50 ratio | p90 ratio | corepool p90 / competitor p50 | Calls | Floor | Other load |',
-  '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
+  '| Workload | corepool p50 | corepool p90 | Competitor | Competitor p50 | Competitor p90 | p50 ratio | p90 ratio | corepool p90 / competitor p50 | corepool CPU p50 | Competitor CPU p50 | CPU ratio | Calls | Floor | Other load |',
+  '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
   ...listRows.map(percentileRow),
   '',
   ...listNotes.flatMap((n) => [n, '']),
   '## Counting, and the JS rows',
   '',
-  '| Workload | corepool (median) | Competitor | Competitor (median) | Ratio corepool / competitor (lower is better) | corepool is | Rounds | Floor | Other load |',
-  '| --- | ---: | --- | ---: | ---: | --- | ---: | --- | ---: |',
+  '| Workload | corepool (median) | Competitor | Competitor (median) | Ratio corepool / competitor (lower is better) | corepool is | corepool CPU | Competitor CPU | CPU ratio | Rounds | Floor | Other load |',
+  '| --- | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- | ---: |',
   ...rows.map(tableRow),
   '',
   'Notes:',
@@ -531,6 +560,11 @@ const lines = [
   '- primesieve::generate_primes (via primesieve::iterator) is single-threaded; the primesieve',
   '  CLI counts on all cores, like corepool.',
   "- Every run's prime count is checked against the known values of pi(x); a mismatch is flagged.",
+  '- CPU columns: user + system CPU time (all threads) per call, median (p50 for the listing).',
+  '  Other load steals cores from the multi-threaded side first, so on a busy machine the',
+  '  CPU ratio shows the work done more faithfully than the wall-clock ratio; corepool times',
+  '  come from `process.cpuUsage()` around the call, primesieve ones from `getrusage` around',
+  "  `generate_primes` and from bash's `times` for the CLI (whole process).",
   '- Other load: the fraction of the whole machine busy while this benchmark idled (one second',
   "  before each row, and in corepool's idle gaps); above a few percent, figures are noisy.",
 ]

@@ -223,6 +223,15 @@ function optionFlags() {
   })
 }
 
+/** The value of a JSON flag (`--extract '{"left":0,...}'`, `--sharpen true`, `--blur 2`). */
+function jsonish(option, value) {
+  try {
+    return JSON.parse(value)
+  } catch {
+    throw new UsageError(`--${option.cliFlag} expects a JSON value, got ${JSON.stringify(value)}`)
+  }
+}
+
 /** Builds the corepool options from the parsed command-line options. */
 function resizeOptions(opts) {
   const o = {}
@@ -233,7 +242,8 @@ function resizeOptions(opts) {
       // Switches only ever set the non-default value.
       if (value !== (option.default === 'true')) o[option.name] = value
     } else {
-      o[option.name] = option.kind === 'number' ? numberish(value) : value
+      o[option.name] =
+        option.kind === 'number' ? numberish(value) : option.kind === 'json' ? jsonish(option, value) : value
     }
   }
   return o

@@ -33,11 +33,14 @@ function kindOf(v) {
 
 /**
  * A copy of `value` with only its own enumerable data properties (nested plain objects
- * too, `depth` levels deep), as a plain object with a null prototype. Non-objects are
+ * and arrays too, `depth` levels deep), as a plain object with a null prototype. Non-objects are
  * returned as they are (the binding names their type). Throws ERR_INVALID_OPTION for
  * non-plain objects and accessors.
  */
-function snapshot(name, value, depth = 2) {
+/** The most items of an array inside options that are read (the binding's limit too). */
+const MAX_ITEMS = 1024
+
+function snapshot(name, value, depth = 3) {
   if (value === null || typeof value !== 'object') return value
   if (!isPlainObject(value)) {
     if (Array.isArray(value)) return value
@@ -50,7 +53,26 @@ function snapshot(name, value, depth = 2) {
     if (!('value' in desc)) {
       throw invalid(`Expected a data property for ${name}.${key.slice(0, 64)} but received an accessor`)
     }
-    copy[key] = depth > 1 && isPlainObject(desc.value) ? snapshot(`${name}.${key}`, desc.value, depth - 1) : desc.value
+    const v = desc.value
+    if (depth > 1 && isPlainObject(v)) copy[key] = snapshot(`${name}.${key}`, v, depth - 1)
+    else if (depth > 1 && Array.isArray(v)) copy[key] = snapshotArray(`${name}.${key}`, v, depth - 1)
+    else copy[key] = v
+  }
+  return copy
+}
+
+/**
+ * A copy of an array (of at most MAX_ITEMS items; longer ones are passed on for the
+ * binding to refuse) whose plain-object items are snapshotted like options.
+ */
+function snapshotArray(name, array, depth) {
+  if (array.length > MAX_ITEMS) return array
+  const copy = []
+  for (let i = 0; i < array.length; i++) {
+    const desc = Object.getOwnPropertyDescriptor(array, i)
+    if (desc && !('value' in desc)) throw invalid(`Expected a data property for ${name}[${i}] but received an accessor`)
+    const v = desc?.value
+    copy.push(isPlainObject(v) ? snapshot(`${name}[${i}]`, v, depth) : v)
   }
   return copy
 }

@@ -8,7 +8,7 @@ use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, ValueType};
 
-use corepool_core::validate::invalid;
+use corepool_core::validate::{invalid, MAX_ARRAY_ITEMS};
 use corepool_core::{
     options, start_batch, Encoded, Failure, Header, ImageResult, ProcessOptions, Progress,
     Received, Throttle,
@@ -92,13 +92,40 @@ impl From<Progress> for ProgressJs {
     }
 }
 
-/// Describes a JS value one level deep: objects list their own properties.
+/// Describes a JS value `depth` levels deep: objects list their own properties, arrays
+/// their items (at most `MAX_ARRAY_ITEMS`), and Buffers and Uint8Arrays their bytes
+/// (copied, for images given inside options).
 pub(crate) fn received_deep(env: &Env, value: &Unknown, depth: u32) -> Received {
+    let _ = env;
     let shallow = received(value);
+    if shallow == Received::Other("object")
+        && (value.is_buffer().unwrap_or(false) || value.is_typedarray().unwrap_or(false))
+    {
+        if let Ok(bytes) = unsafe { value.cast::<Uint8Array>() } {
+            return Received::Bytes(std::sync::Arc::from(&bytes[..]));
+        }
+    }
+    if depth > 0 && shallow == Received::Other("array") {
+        let items = (|| -> Result<Option<Vec<Received>>> {
+            let array: Array = unsafe { value.cast()? };
+            if array.len() as usize > MAX_ARRAY_ITEMS {
+                return Ok(None);
+            }
+            let mut items = Vec::with_capacity(array.len() as usize);
+            for i in 0..array.len() {
+                let item: Unknown = array.get(i)?.ok_or_else(|| Error::from_reason("hole"))?;
+                items.push(received_deep(env, &item, depth - 1));
+            }
+            Ok(Some(items))
+        })();
+        return match items {
+            Ok(Some(items)) => Received::Array(items),
+            _ => shallow,
+        };
+    }
     if depth == 0 || shallow != Received::Other("object") {
         return shallow;
     }
-    let _ = env;
     let entries = (|| -> Result<Vec<(String, Received)>> {
         let object: Object = unsafe { value.cast()? };
         let mut entries = Vec::new();
@@ -115,7 +142,8 @@ fn parse_options(
     env: &Env,
     value: Option<Unknown>,
 ) -> std::result::Result<ProcessOptions, Failure> {
-    let described = value.map(|v| received_deep(env, &v, 2));
+    // Options, an operation's object or array, an overlay, its fields.
+    let described = value.map(|v| received_deep(env, &v, 3));
     options::parse(described.as_ref())
 }
 

@@ -8,6 +8,10 @@ use napi::bindgen_prelude::*;
 /// the options object is validated against `corepool_core::OPTIONS`, the one table of
 /// options. `__test__/options.test.mjs` checks that the keys here (in `binding.d.ts`) are
 /// exactly that table's.
+///
+/// The order of operations is fixed, whatever the order of keys: autoOrient, extract,
+/// trim, resize, extend, rotation, flip/flop, sharpen or blur, flatten, grayscale,
+/// composite, negate, encode.
 #[allow(dead_code)]
 #[napi(object, object_to_js = false, js_name = "ProcessOptions")]
 pub struct ProcessOptionsJs {
@@ -19,9 +23,10 @@ pub struct ProcessOptionsJs {
     /// How the image fits width x height, as in sharp. Default 'cover'.
     #[napi(ts_type = "'cover' | 'contain' | 'fill' | 'inside' | 'outside'")]
     pub fit: Option<String>,
-    /// Crop (cover) or placement (contain) gravity. Default 'centre'.
+    /// Crop (cover) or placement (contain) gravity. Default 'centre'. For cover also
+    /// sharp's strategies 'entropy' and 'attention'.
     #[napi(
-        ts_type = "'centre' | 'center' | 'north' | 'northeast' | 'east' | 'southeast' | 'south' | 'southwest' | 'west' | 'northwest' | 'top' | 'right top' | 'right' | 'right bottom' | 'bottom' | 'left bottom' | 'left' | 'left top'"
+        ts_type = "'centre' | 'center' | 'north' | 'northeast' | 'east' | 'southeast' | 'south' | 'southwest' | 'west' | 'northwest' | 'top' | 'right top' | 'right' | 'right bottom' | 'bottom' | 'left bottom' | 'left' | 'left top' | 'entropy' | 'attention'"
     )]
     pub position: Option<String>,
     /// Fill for contain and for non-right-angle rotation: a CSS colour or
@@ -46,6 +51,45 @@ pub struct ProcessOptionsJs {
     pub grayscale: Option<bool>,
     /// Alias of `grayscale`.
     pub greyscale: Option<bool>,
+    /// A region of the auto-oriented input, taken before the resize (sharp's `extract`
+    /// before `resize`). A region outside an image fails that file with ERR_INVALID_OPTION.
+    #[napi(ts_type = "{ left: number; top: number; width: number; height: number }")]
+    pub extract: Option<Unknown<'static>>,
+    /// Cut off the border matching the top-left pixel (or `background`) within
+    /// `threshold` (default 10), before the resize, as sharp's `trim`.
+    #[napi(
+        ts_type = "boolean | { background?: string | { r?: number; g?: number; b?: number; alpha?: number }; threshold?: number; lineArt?: boolean; margin?: number }"
+    )]
+    pub trim: Option<Unknown<'static>>,
+    /// Pad after the resize (a number: all four sides), filled with `background`
+    /// (default black), as sharp's `extend`.
+    #[napi(
+        ts_type = "number | { top?: number; bottom?: number; left?: number; right?: number; background?: string | { r?: number; g?: number; b?: number; alpha?: number } }"
+    )]
+    pub extend: Option<Unknown<'static>>,
+    /// `true`: sharp's fast mild sharpen; `{ sigma, ... }`: an unsharp mask on the
+    /// lightness (L*), as sharp's `sharpen`.
+    #[napi(
+        ts_type = "boolean | { sigma: number; m1?: number; m2?: number; x1?: number; y2?: number; y3?: number }"
+    )]
+    pub sharpen: Option<Unknown<'static>>,
+    /// `true`: sharp's fast mild blur; a number: a Gaussian blur of that sigma
+    /// (0.3..=1000), as sharp's `blur`.
+    #[napi(ts_type = "boolean | number")]
+    pub blur: Option<Unknown<'static>>,
+    /// Merge alpha onto `background` (default black), as sharp's `flatten`.
+    #[napi(
+        ts_type = "boolean | { background?: string | { r?: number; g?: number; b?: number; alpha?: number } }"
+    )]
+    pub flatten: Option<Unknown<'static>>,
+    /// The negative image (alpha too unless `alpha: false`), as sharp's `negate`.
+    #[napi(ts_type = "boolean | { alpha?: boolean }")]
+    pub negate: Option<Unknown<'static>>,
+    /// Overlays drawn after every other operation, as sharp's `composite`.
+    #[napi(
+        ts_type = "Array<{ input: Buffer | Uint8Array | string; gravity?: 'centre' | 'center' | 'north' | 'northeast' | 'east' | 'southeast' | 'south' | 'southwest' | 'west' | 'northwest' | 'top' | 'right top' | 'right' | 'right bottom' | 'bottom' | 'left bottom' | 'left' | 'left top'; top?: number; left?: number; blend?: 'over' | 'multiply' | 'screen'; tile?: boolean }>"
+    )]
+    pub composite: Option<Unknown<'static>>,
     /// Output format. Default: the input's (PNG for BMP input).
     #[napi(ts_type = "'jpeg' | 'jpg' | 'png' | 'webp' | 'avif' | 'gif' | 'tiff'")]
     pub format: Option<String>,
@@ -85,7 +129,8 @@ pub struct OptionInfo {
     pub name: String,
     /// Another accepted key for the same option.
     pub alias: Option<String>,
-    /// 'boolean', 'number', 'choice' or 'text'.
+    /// 'boolean', 'number', 'choice', 'text' or 'json' (an object or array; the CLI
+    /// reads the flag's value as JSON).
     pub kind: String,
     /// The allowed values of a 'choice'.
     pub choices: Option<Vec<String>>,
@@ -130,6 +175,7 @@ pub fn option_table() -> Vec<OptionInfo> {
                     Some(values.iter().map(|v| (*v).to_owned()).collect()),
                 ),
                 Kind::Text => ("text", None),
+                Kind::Json => ("json", None),
             };
             OptionInfo {
                 name: spec.name.to_owned(),

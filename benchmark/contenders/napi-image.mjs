@@ -9,6 +9,11 @@ let napi
 export const id = 'napi-image'
 export const label = '@napi-rs/image (Transformer)'
 
+/** @napi-rs/image has no sharpen nor composite: it sits out those workloads. */
+export function appliesTo(options) {
+  return !options.sharpen && !options.composite
+}
+
 export async function load() {
   const require = createRequire(import.meta.url)
   napi = require('@napi-rs/image')

@@ -1,6 +1,6 @@
 // Translate corepool ProcessOptions (lib/workloads.mjs) into the APIs of the
 // other contenders, so that every contender produces the same geometry as
-// corepool: autoOrient -> resize -> rotate -> grayscale -> encode.
+// corepool: autoOrient -> resize -> rotate -> sharpen -> grayscale -> composite -> encode.
 import path from 'node:path'
 import { extensionFor } from './workloads.mjs'
 
@@ -45,7 +45,9 @@ export function sharpUsersChain(sharp, input, o) {
   let p = sharp(input).autoOrient()
   if (o.width || o.height) p = p.resize(resizeOptions(o, o))
   if (o.rotation) p = p.rotate(o.rotation)
+  if (o.sharpen) p = o.sharpen === true ? p.sharpen() : p.sharpen(o.sharpen)
   if (o.grayscale) p = p.grayscale()
+  if (o.composite) p = p.composite(o.composite)
   return p.toFormat(o.format, o.quality ? { quality: o.quality } : {})
 }
 
@@ -61,7 +63,9 @@ export function sharpRotateFirst(sharp, input, o) {
   if (o.width || o.height) {
     p = p.resize(resizeOptions(boxForRotateFirst(o), o))
   }
+  if (o.sharpen) p = o.sharpen === true ? p.sharpen() : p.sharpen(o.sharpen)
   if (o.grayscale) p = p.grayscale()
+  if (o.composite) p = p.composite(o.composite)
   return p.toFormat(o.format, o.quality ? { quality: o.quality } : {})
 }
 
@@ -88,6 +92,7 @@ export function napiLimitations(o) {
   if (o.fit === 'contain')
     notes.push('no fit "contain" in @napi-rs/image: ran "inside" (no letterbox), so dimensions differ')
   if (o.fit === 'outside') notes.push('no fit "outside" in @napi-rs/image')
+  if (o.sharpen || o.composite) notes.push('no sharpen or composite in @napi-rs/image: not run')
   return notes
 }
 

@@ -3,7 +3,26 @@
 // each contender translates them into its own API (lib/pipelines.mjs).
 //
 // The headline workloads (a-d, issue 11) run on the large real JPEG photos; e and f
-// run on the PNGs and small sample photos, reported apart.
+// run on the PNGs and small sample photos, reported apart; g and h add sharpen and a
+// watermark (issue 16) on the large JPEG photos.
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** The PNG watermark of workload h (200x60 RGBA), written by ensureWatermark(). */
+export const WATERMARK = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '.cache', 'watermark.png')
+
+/** Writes the watermark of workload h once (translucent white text-like bars on clear). */
+export async function ensureWatermark(sharp) {
+  const fs = await import('node:fs')
+  if (fs.existsSync(WATERMARK)) return WATERMARK
+  fs.mkdirSync(path.dirname(WATERMARK), { recursive: true })
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="60">
+    <rect x="4" y="4" width="192" height="52" rx="8" fill="rgba(0,0,0,0.35)"/>
+    <rect x="16" y="20" width="168" height="8" fill="rgba(255,255,255,0.8)"/>
+    <rect x="16" y="34" width="110" height="8" fill="rgba(255,255,255,0.8)"/></svg>`
+  await sharp(Buffer.from(svg)).png().toFile(WATERMARK)
+  return WATERMARK
+}
 
 /** @typedef {'large-jpeg'|'other'|'png'} InputSet */
 
@@ -67,6 +86,26 @@ export const WORKLOADS = {
     title: 'PNG -> WebP q80, width 1024',
     inputs: 'png',
     options: { width: 1024, format: 'webp', quality: 80 },
+  },
+  g: {
+    id: 'g',
+    short: 'JPEG 1920 + sharpen',
+    title: 'large JPEG photos to width 1920, sharpen { sigma: 1 }, JPEG q85',
+    inputs: 'large-jpeg',
+    options: { width: 1920, fit: 'inside', sharpen: { sigma: 1 }, format: 'jpeg', quality: 85 },
+  },
+  h: {
+    id: 'h',
+    short: '800 + PNG watermark',
+    title: 'large JPEG photos to width 800, PNG watermark composited southeast, JPEG q80',
+    inputs: 'large-jpeg',
+    options: {
+      width: 800,
+      fit: 'inside',
+      composite: [{ input: WATERMARK, gravity: 'southeast' }],
+      format: 'jpeg',
+      quality: 80,
+    },
   },
 }
 

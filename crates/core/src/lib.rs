@@ -21,7 +21,7 @@ pub mod input;
 pub mod limits;
 mod memory;
 pub mod metadata;
-mod ops;
+pub mod ops;
 pub mod options;
 mod output;
 mod pipeline;

@@ -1,13 +1,23 @@
 //! One image, bytes in, bytes out. The order of operations is fixed, whatever the
 //! order of keys in the options object:
 //!
-//! 1. decode (header checked against `limitInputPixels` first; JPEG shrink-on-load)
+//! 1. decode (header checked against `limitInputPixels` first; JPEG shrink-on-load,
+//!    except with `extract` or `trim`, which need the full-size image, as in sharp)
 //! 2. auto-orient (EXIF)
-//! 3. resize (width/height/fit/position/withoutEnlargement, like sharp's `resize`)
-//! 4. rotate (clockwise, degrees)
-//! 5. flip, then flop
-//! 6. grayscale
-//! 7. encode (same format as the input unless `format` says otherwise)
+//! 3. extract (a region of the oriented input)
+//! 4. trim
+//! 5. resize (width/height/fit/position/withoutEnlargement, like sharp's `resize`;
+//!    `position: 'entropy' | 'attention'` resizes the whole image, then crops where
+//!    the content is, as sharp's strategies do)
+//! 6. extend
+//! 7. rotate (clockwise, degrees)
+//! 8. flip, then flop
+//! 9. sharpen or blur (not both)
+//! 10. flatten
+//! 11. grayscale
+//! 12. composite
+//! 13. negate
+//! 14. encode (same format as the input unless `format` says otherwise)
 //!
 //! Cancellation is checked at every stage boundary: a raised [`CancelFlag`] stops the
 //! work there with `ERR_ABORTED`, before anything is written.
@@ -124,13 +134,26 @@ pub(crate) fn transform(
     opts: &ProcessOptions,
     cancel: &CancelFlag,
 ) -> Result<Raster, Failure> {
+    let ops = &opts.ops;
     let swapped = opts.auto_orient && header.orientation >= 5;
     let request = opts.resize_request();
-    let mut plan = request.map(|req| resample::plan(header.oriented_size(opts.auto_orient), req));
+    // The size the resize starts from, as far as it is known before decoding: the
+    // oriented input, or the extracted region (trim is only known after decoding).
+    let oriented = header.oriented_size(opts.auto_orient);
+    let pre_resize = match &ops.extract {
+        Some(region) => {
+            region.check_within(oriented.0, oriented.1)?;
+            (region.width, region.height)
+        }
+        None => oriented,
+    };
+    let mut plan = request.map(|req| resample::plan(pre_resize, req));
     // JPEG shrink-on-load, decided as sharp decides it; sharp then plans the resize on
     // the shrunk size, so do the same to get the same dimensions and sampling grid.
+    // sharp loads the full image for extract and trim, and so does corepool.
+    let full_size = ops.extract.is_some() || ops.trim.is_some();
     let denominator = match (header.format, plan) {
-        (Format::Jpeg, Some(p)) => {
+        (Format::Jpeg, Some(p)) if !full_size => {
             let at_least = if swapped {
                 (p.scaled.1, p.scaled.0)
             } else {
@@ -152,19 +175,21 @@ pub(crate) fn transform(
     if denominator > 1 {
         plan = request.map(|req| resample::plan(loaded, req));
     }
-    // Every size the image takes from here on, planned before decoding: the resized
-    // canvas, then the rotated one.
-    let resized = plan.map_or(loaded, |p| p.output);
-    check_output_limit(resized, "output", opts)?;
-    let rotated = Raster::rotated_size(resized.0, resized.1, opts.rotation);
-    check_output_limit(rotated, "rotated output", opts)?;
-    let largest = if u64::from(rotated.0) * u64::from(rotated.1)
-        > u64::from(resized.0) * u64::from(resized.1)
-    {
-        rotated
+    // Every size the image takes from here on, planned before decoding.
+    let start = if ops.extract.is_some() {
+        pre_resize
     } else {
-        resized
+        loaded
     };
+    let mut largest = check_planned_sizes(plan.map_or(start, |p| p.output), opts)?;
+    if let (Some(_), Some(p)) = (ops.strategy, plan) {
+        // A strategy crop resizes the whole image first.
+        if u64::from(p.scaled.0) * u64::from(p.scaled.1)
+            > u64::from(largest.0) * u64::from(largest.1)
+        {
+            largest = p.scaled;
+        }
+    }
     crate::memory::reserve(u64::from(loaded.0) * u64::from(loaded.1), largest, format)?;
     // Without alpha, a grey output can be decoded straight to grey.
     let grey_decode = opts.grayscale && !header.has_alpha;
@@ -181,15 +206,59 @@ pub(crate) fn transform(
     if opts.auto_orient {
         raster = raster.orient(header.orientation);
     }
-    if let Some(plan) = plan {
-        raster = resample::apply(
-            &raster,
-            &plan,
-            opts.resize.position,
-            opts.rotation,
-            opts.background,
-        )?;
+    if let Some(region) = &ops.extract {
+        raster = raster.extract(region)?;
+    }
+    if let Some(trim) = &ops.trim {
+        raster = raster.trim(trim);
         check(cancel)?;
+        // The resize is planned on the trimmed size, known only now.
+        plan = request.map(|req| resample::plan((raster.width, raster.height), req));
+        let largest = check_planned_sizes(
+            plan.map_or((raster.width, raster.height), |p| p.output),
+            opts,
+        )?;
+        crate::memory::reserve(
+            u64::from(raster.width) * u64::from(raster.height),
+            largest,
+            format,
+        )?;
+    }
+    match (plan, ops.strategy) {
+        (Some(plan), Some(strategy)) if plan.mode == resample::Placement::Crop => {
+            // sharp's strategies: resize the whole image, then choose the window.
+            let whole = resample::ResizePlan {
+                output: plan.scaled,
+                offset: (0, 0),
+                mode: resample::Placement::Exact,
+                ..plan
+            };
+            let scaled = resample::apply(
+                &raster,
+                &whole,
+                resample::Position::Centre,
+                opts.rotation,
+                opts.background,
+            )?;
+            check(cancel)?;
+            let (w, h) = plan.output;
+            let (left, top) = scaled.smart_crop_offset(w, h, strategy);
+            raster = scaled.crop(left, top, w, h);
+        }
+        (Some(plan), _) => {
+            raster = resample::apply(
+                &raster,
+                &plan,
+                opts.resize.position,
+                opts.rotation,
+                opts.background,
+            )?;
+            check(cancel)?;
+        }
+        (None, _) => {}
+    }
+    if let Some(extend) = &ops.extend {
+        raster = raster.extend(extend);
     }
     if opts.rotation != 0.0 {
         raster = raster.rotate_degrees(opts.rotation, opts.background);
@@ -200,11 +269,44 @@ pub(crate) fn transform(
     if opts.flop {
         raster = raster.flop();
     }
+    check(cancel)?;
+    if let Some(sharpen) = &ops.sharpen {
+        raster = raster.sharpen(sharpen);
+        check(cancel)?;
+    }
+    if let Some(blur) = ops.blur {
+        raster = raster.blur(blur);
+        check(cancel)?;
+    }
+    if let Some(background) = ops.flatten {
+        raster = raster.flatten(background);
+    }
     if opts.grayscale && !raster.is_grey() {
         raster = raster.to_grey();
     }
+    if !ops.composite.is_empty() {
+        raster = raster.composite(&ops.composite, opts, cancel)?;
+    }
+    if let Some(negate) = ops.negate {
+        raster = raster.negate(negate);
+    }
     check(cancel)?;
     Ok(raster)
+}
+
+/// Checks the sizes the image takes after a resize to `resized` (then `extend`, then
+/// the rotation) against `limitOutputPixels`; returns the largest of them.
+fn check_planned_sizes(resized: (u32, u32), opts: &ProcessOptions) -> Result<(u32, u32), Failure> {
+    check_output_limit(resized, "output", opts)?;
+    let extended = opts.ops.extend.map_or(resized, |e| e.size(resized));
+    check_output_limit(extended, "extended output", opts)?;
+    let rotated = Raster::rotated_size(extended.0, extended.1, opts.rotation);
+    check_output_limit(rotated, "rotated output", opts)?;
+    let pixels = |(w, h): (u32, u32)| u64::from(w) * u64::from(h);
+    Ok([resized, extended, rotated]
+        .into_iter()
+        .max_by_key(|&s| pixels(s))
+        .unwrap_or(rotated))
 }
 
 #[cfg(test)]

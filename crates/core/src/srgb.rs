@@ -39,8 +39,21 @@ fn linear16() -> &'static [u16; 256] {
     })
 }
 
+/// Linear light (0..=1) of each 8-bit sRGB value, as `f32`, for the operations that
+/// work in linear light or CIE Lab (`crate::ops`).
+pub(crate) fn linear_f32() -> &'static [f32; 256] {
+    static TABLE: OnceLock<[f32; 256]> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t = [0f32; 256];
+        for (i, v) in t.iter_mut().enumerate() {
+            *v = decode_curve(i as f64 / 255.0) as f32;
+        }
+        t
+    })
+}
+
 /// The 8-bit sRGB value of each 16-bit linear-light level.
-fn encode16() -> &'static [u8; 65536] {
+pub(crate) fn encode16() -> &'static [u8; 65536] {
     static TABLE: OnceLock<Box<[u8; 65536]>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let mut t = Box::new([0u8; 65536]);

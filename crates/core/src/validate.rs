@@ -6,6 +6,7 @@
 //! `Expected integer between 0 and 4294967296 for max but received 1.5 of type number`.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::error::{ErrorClass, ErrorCode, Failure};
 
@@ -20,6 +21,12 @@ pub enum Received {
     /// A plain object, with its own enumerable properties (values described one level
     /// deep; nested objects become `Other("object")`).
     Object(Vec<(String, Received)>),
+    /// An array, its items described like object values (the binding describes at
+    /// most [`MAX_ARRAY_ITEMS`] items; a longer array arrives as `Other`).
+    Array(Vec<Received>),
+    /// The bytes of a `Buffer` or `Uint8Array`, copied (images given inside options,
+    /// such as composite overlays).
+    Bytes(Arc<[u8]>),
     /// Anything else (object, array, function, symbol, bigint), by its `typeof` name
     /// or a more specific description such as `array`.
     Other(&'static str),
@@ -38,10 +45,15 @@ impl fmt::Display for Received {
                 write!(f, "'{shown}{ellipsis}' of type string")
             }
             Self::Object(_) => f.write_str("a value of type object"),
+            Self::Array(_) => f.write_str("a value of type array"),
+            Self::Bytes(b) => write!(f, "a Buffer of {} bytes", b.len()),
             Self::Other(kind) => write!(f, "a value of type {kind}"),
         }
     }
 }
+
+/// The most items of an array the binding describes; options never need more.
+pub const MAX_ARRAY_ITEMS: usize = 1024;
 
 /// Formats a number the way JS prints it for the common cases (`1.5`, `-1`, `NaN`,
 /// `Infinity`, `1e+21`).

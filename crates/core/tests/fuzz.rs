@@ -45,6 +45,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use corepool_core::codec::{self as decode, EncodeSettings};
+use corepool_core::ops::{
+    Blend, Blur, Extend, Layer, LayerInput, Negate, Placement, Region, Sharpen, SharpenParams, Trim,
+};
 use corepool_core::{
     CancelFlag, Encoded, ErrorCode, Failure, Fit, Format, ProcessOptions, Raster, ResizeRequest,
 };
@@ -1015,7 +1018,107 @@ fn case_options(rng: &mut Rng) -> (ProcessOptions, String) {
         o.format = Some(f);
         what.push(format!("to {f:?}"));
     }
+    case_operations(rng, &mut o, &mut what);
     (o, what.join(", "))
+}
+
+/// A tiny RGBA PNG watermark for the composite cases (made once).
+fn watermark() -> std::sync::Arc<[u8]> {
+    static MARK: std::sync::OnceLock<std::sync::Arc<[u8]>> = std::sync::OnceLock::new();
+    MARK.get_or_init(|| {
+        let r = Raster::filled(9, 7, 4, [250, 200, 10, 160]);
+        decode::encode(&r, Format::Png, &EncodeSettings::quality(80))
+            .expect("encodes")
+            .into()
+    })
+    .clone()
+}
+
+/// The operation options (extract, trim, extend, sharpen, blur, flatten, negate,
+/// composite), each in a few percent of the cases, with values that fit or do not fit
+/// the mutated image (regions outside it, overlays larger than it).
+fn case_operations(rng: &mut Rng, o: &mut ProcessOptions, what: &mut Vec<String>) {
+    if rng.chance(6) {
+        let region = Region {
+            left: *rng.pick(&[0, 1, 7, 40]),
+            top: *rng.pick(&[0, 3, 20]),
+            width: *rng.pick(&[1, 16, 50, 300]),
+            height: *rng.pick(&[1, 9, 40, 200]),
+        };
+        o.ops.extract = Some(region);
+        what.push(format!("extract {region:?}"));
+    }
+    if rng.chance(5) {
+        let trim = Trim {
+            threshold: *rng.pick(&[0.0, 10.0, 80.0]),
+            line_art: rng.chance(30),
+            margin: *rng.pick(&[0, 0, 3]),
+            background: rng.chance(30).then_some([255, 255, 255, 255]),
+        };
+        o.ops.trim = Some(trim);
+        what.push(format!("trim {trim:?}"));
+    }
+    if rng.chance(5) {
+        let n = *rng.pick(&[0, 1, 5, 30]);
+        let e = Extend {
+            top: n,
+            bottom: *rng.pick(&[0, 2]),
+            left: *rng.pick(&[0, 4]),
+            right: n,
+            background: *rng.pick(&[[0, 0, 0, 255], [10, 200, 30, 255], [0, 0, 0, 0]]),
+        };
+        o.ops.extend = Some(e);
+        what.push(format!("extend {e:?}"));
+    }
+    if rng.chance(5) {
+        let s = if rng.chance(50) {
+            Sharpen::Mild
+        } else {
+            Sharpen::Lab(SharpenParams {
+                m2: *rng.pick(&[0.0, 2.0, 50.0]),
+                ..SharpenParams::with_sigma(*rng.pick(&[0.000_001, 0.5, 1.0, 10.0]))
+            })
+        };
+        o.ops.sharpen = Some(s);
+        what.push(format!("sharpen {s:?}"));
+    } else if rng.chance(5) {
+        let b = *rng.pick(&[
+            Blur::Mild,
+            Blur::Gaussian(0.3),
+            Blur::Gaussian(2.5),
+            Blur::Gaussian(40.0),
+        ]);
+        o.ops.blur = Some(b);
+        what.push(format!("blur {b:?}"));
+    }
+    if rng.chance(4) {
+        o.ops.flatten = Some([255, 255, 255, 255]);
+        what.push("flatten".into());
+    }
+    if rng.chance(4) {
+        let n = Negate {
+            alpha: rng.chance(50),
+        };
+        o.ops.negate = Some(n);
+        what.push(format!("negate {n:?}"));
+    }
+    if rng.chance(5) {
+        let placement = *rng.pick(&[
+            Placement::Gravity(corepool_core::Position::SouthEast),
+            Placement::Gravity(corepool_core::Position::Centre),
+            Placement::Offset { left: -3, top: 5 },
+            Placement::Offset { left: 60, top: 0 },
+        ]);
+        let blend = *rng.pick(&[Blend::Over, Blend::Multiply, Blend::Screen]);
+        let tile = rng.chance(30);
+        o.ops.composite = vec![Layer::new(
+            LayerInput::Bytes(watermark()),
+            placement,
+            blend,
+            tile,
+        )];
+        what.push(format!("composite {placement:?} {blend:?} tile {tile}"));
+    }
 }
 
 /// A whole case: the mutated input, the options, and a description.

@@ -7,6 +7,7 @@
 //! the unknown-key message, the CLI help and the check of `index.d.ts` all come from it.
 
 mod colour;
+mod operations;
 mod table;
 
 use std::path::PathBuf;
@@ -16,6 +17,7 @@ pub use table::{Kind, OptionSpec, Scope, OPTIONS};
 use crate::codec::{EncodeSettings, FailOn, Format};
 use crate::error::{ErrorClass, ErrorCode, Failure};
 use crate::limits::{self, Limits};
+use crate::ops::Operations;
 use crate::raster::Rgba;
 use crate::resample::ResizeRequest;
 use crate::validate::{quoted_list, Received};
@@ -55,6 +57,8 @@ pub struct ProcessOptions {
     /// The most bytes an input may have (files, buffers, streams).
     pub limit_input_bytes: u64,
     pub fail_on: FailOn,
+    /// `extract`, `trim`, `extend`, `sharpen`, `blur`, `flatten`, `negate`, `composite`.
+    pub ops: Operations,
 }
 
 impl Default for ProcessOptions {
@@ -79,6 +83,7 @@ impl Default for ProcessOptions {
             limit_output_pixels: Some(DEFAULT_LIMIT_OUTPUT_PIXELS),
             limit_input_bytes: crate::limits::DEFAULT_LIMIT_INPUT_BYTES,
             fail_on: FailOn::Warning,
+            ops: Operations::default(),
         }
     }
 }
@@ -198,6 +203,7 @@ fn parse_within(
         given.push((key, spec.name));
         (spec.apply)(&mut o, key, value)?;
     }
+    operations::check(&o)?;
     if enforced {
         limits::check_call(&o.limits(), &start)?;
     }

@@ -6,12 +6,16 @@
 use std::path::PathBuf;
 
 use super::colour::parse_colour;
+use super::operations;
 use super::{
     ProcessOptions, DEFAULT_LIMIT_INPUT_PIXELS, DEFAULT_LIMIT_OUTPUT_PIXELS, MAX_DIMENSION,
 };
 use crate::codec::{FailOn, Format};
 use crate::error::Failure;
-use crate::resample::{Fit, Position, FITS, POSITIONS};
+use crate::ops::Strategy;
+#[cfg(test)]
+use crate::resample::POSITIONS;
+use crate::resample::{Fit, Position, FITS};
 use crate::validate::{boolean, finite_number, integer_in_range, invalid, one_of, Received};
 
 /// What kind of value an option takes; the CLI uses it to read a flag.
@@ -25,6 +29,9 @@ pub enum Kind {
     Choice(&'static [&'static str]),
     /// Any other string or value (colours, paths, names).
     Text,
+    /// An object, an array, or a boolean or number in their place (the operations:
+    /// `extract`, `sharpen`, `composite`...); the CLI reads the flag's value as JSON.
+    Json,
 }
 
 /// Which calls an option applies to.
@@ -106,6 +113,31 @@ fn pixel_limit(key: &str, value: &Received, default: u64) -> Result<Option<u64>,
     })
 }
 
+/// `position`'s values: sharp's gravities and aliases ([`POSITIONS`]), then its crop
+/// strategies.
+const POSITION_CHOICES: &[&str] = &[
+    "centre",
+    "center",
+    "north",
+    "northeast",
+    "east",
+    "southeast",
+    "south",
+    "southwest",
+    "west",
+    "northwest",
+    "top",
+    "right top",
+    "right",
+    "right bottom",
+    "bottom",
+    "left bottom",
+    "left",
+    "left top",
+    "entropy",
+    "attention",
+];
+
 /// A base spec, completed by each entry.
 const BASE: OptionSpec = OptionSpec {
     name: "",
@@ -162,13 +194,18 @@ pub static OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "position",
-        kind: Kind::Choice(POSITIONS),
-        ts_type: "'centre' | 'center' | 'north' | 'northeast' | 'east' | 'southeast' | 'south' | 'southwest' | 'west' | 'northwest' | 'top' | 'right top' | 'right' | 'right bottom' | 'bottom' | 'left bottom' | 'left' | 'left top'",
+        kind: Kind::Choice(POSITION_CHOICES),
+        ts_type: "'centre' | 'center' | 'north' | 'northeast' | 'east' | 'southeast' | 'south' | 'southwest' | 'west' | 'northwest' | 'top' | 'right top' | 'right' | 'right bottom' | 'bottom' | 'left bottom' | 'left' | 'left top' | 'entropy' | 'attention'",
         default: "centre",
-        doc: "Crop (cover) or placement (contain) gravity, with sharp's names.",
+        doc: "Crop (cover) or placement (contain) gravity, with sharp's names; for cover also sharp's strategies 'entropy' and 'attention' (the window chosen by content).",
         apply: |o, k, v| {
-            o.resize.position =
-                Position::parse(one_of(k, v, POSITIONS)?).unwrap_or(Position::Centre);
+            let name = one_of(k, v, POSITION_CHOICES)?;
+            o.ops.strategy = match name {
+                "entropy" => Some(Strategy::Entropy),
+                "attention" => Some(Strategy::Attention),
+                _ => None,
+            };
+            o.resize.position = Position::parse(name).unwrap_or(Position::Centre);
             Ok(())
         },
         ..BASE
@@ -253,6 +290,102 @@ pub static OPTIONS: &[OptionSpec] = &[
         cli_short: Some('g'),
         apply: |o, k, v| {
             o.grayscale = boolean(k, v)?;
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "extract",
+        kind: Kind::Json,
+        ts_type: "{ left: number; top: number; width: number; height: number }",
+        default: "none",
+        doc: "A region of the auto-oriented input, taken before the resize (sharp's extract before resize). A region outside an image fails that file with ERR_INVALID_OPTION.",
+        apply: |o, k, v| {
+            o.ops.extract = Some(operations::extract(k, v)?);
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "trim",
+        kind: Kind::Json,
+        ts_type: "boolean | { background?: string | { r?: number; g?: number; b?: number; alpha?: number }; threshold?: number; lineArt?: boolean; margin?: number }",
+        default: "false",
+        doc: "Cut off the border matching the top-left pixel (or background) within threshold (default 10), before the resize, as sharp's trim.",
+        apply: |o, k, v| {
+            o.ops.trim = operations::trim(k, v)?;
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "extend",
+        kind: Kind::Json,
+        ts_type: "number | { top?: number; bottom?: number; left?: number; right?: number; background?: string | { r?: number; g?: number; b?: number; alpha?: number } }",
+        default: "none",
+        doc: "Pad after the resize by this many pixels on each side (a number: all four), filled with background (default black), as sharp's extend.",
+        apply: |o, k, v| {
+            o.ops.extend = Some(operations::extend(k, v)?);
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "sharpen",
+        kind: Kind::Json,
+        ts_type: "boolean | { sigma: number; m1?: number; m2?: number; x1?: number; y2?: number; y3?: number }",
+        default: "false",
+        doc: "true: sharp's fast mild sharpen; { sigma, ... }: an unsharp mask on the lightness (L*), as sharp's sharpen (sigma 0.000001..=10; m1 1, m2 2, x1 2, y2 10, y3 20).",
+        apply: |o, k, v| {
+            o.ops.sharpen = operations::sharpen(k, v)?;
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "blur",
+        kind: Kind::Json,
+        ts_type: "boolean | number",
+        default: "false",
+        doc: "true: sharp's fast mild blur (3x3 box); a number: a Gaussian blur of that sigma (0.3..=1000), as sharp's blur.",
+        apply: |o, k, v| {
+            o.ops.blur = operations::blur(k, v)?;
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "flatten",
+        kind: Kind::Json,
+        ts_type: "boolean | { background?: string | { r?: number; g?: number; b?: number; alpha?: number } }",
+        default: "false",
+        doc: "Merge alpha onto background (default black), as sharp's flatten.",
+        apply: |o, k, v| {
+            o.ops.flatten = operations::flatten(k, v)?;
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "negate",
+        kind: Kind::Json,
+        ts_type: "boolean | { alpha?: boolean }",
+        default: "false",
+        doc: "The negative image, alpha included unless alpha: false, as sharp's negate (the last step before encoding).",
+        apply: |o, k, v| {
+            o.ops.negate = operations::negate(k, v)?;
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "composite",
+        kind: Kind::Json,
+        ts_type: "Array<{ input: Buffer | Uint8Array | string; gravity?: 'centre' | 'center' | 'north' | 'northeast' | 'east' | 'southeast' | 'south' | 'southwest' | 'west' | 'northwest' | 'top' | 'right top' | 'right' | 'right bottom' | 'bottom' | 'left bottom' | 'left' | 'left top'; top?: number; left?: number; blend?: 'over' | 'multiply' | 'screen'; tile?: boolean }>",
+        default: "none",
+        doc: "Overlays drawn after every other operation, as sharp's composite: each by gravity (default centre) or top and left, blended 'over' (default), 'multiply' or 'screen', or tiled. An overlay larger than the image fails that file with ERR_INVALID_OPTION.",
+        apply: |o, k, v| {
+            o.ops.composite = operations::composite(k, v)?;
             Ok(())
         },
         ..BASE
@@ -416,3 +549,17 @@ pub static OPTIONS: &[OptionSpec] = &[
         ..BASE
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn position_choices_are_the_gravities_then_the_strategies() {
+        assert_eq!(&POSITION_CHOICES[..POSITIONS.len()], POSITIONS);
+        assert_eq!(
+            &POSITION_CHOICES[POSITIONS.len()..],
+            ["entropy", "attention"]
+        );
+    }
+}

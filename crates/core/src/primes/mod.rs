@@ -13,19 +13,26 @@
 //! Both functions run on the rayon pool they are called from (`ThreadPool::install`).
 //!
 //! Large buffers (the sieved bytes of pass 1, and the list itself once its owner hands
-//! it back through [`recycle`]) are reused from call to call through [`recycle`]'s
-//! bounded pools, so that a call after an idle gap costs what a back-to-back one does.
+//! it back through [`recycle`], or a spare list faulted in the background after a call)
+//! are reused from call to call through [`recycle`]'s bounded pools, so that a call
+//! after an idle gap costs what a back-to-back one does.
 
+mod bucket;
+mod extract;
+mod medium;
 pub mod recycle;
 mod segment;
+#[cfg(test)]
+mod test_support;
 mod wheel;
 
 use rayon::prelude::*;
 
 use crate::cancel::CancelFlag;
+use extract::extract;
 use recycle::BufferPool;
 use segment::ChunkSieve;
-use wheel::{bits_below, WORD_OFFSET};
+use wheel::bits_below;
 
 /// [`primes_below`] lists primes below at most this bound: every prime then fits a `u32`.
 pub const MAX_LIST_LIMIT: u64 = 1 << 32;
@@ -64,11 +71,12 @@ impl Plan {
             r => bits_below(r as u32),
         };
         // Segments fit the L2 cache (small primes work in L1 blocks inside them). Every
-        // sieving prime is visited once per segment, which costs a mispredicted branch
-        // or two whatever its number of multiples there; so from about 1e10 on segments
+        // medium sieving prime is visited once per segment, which costs a mispredicted
+        // branch whatever its number of multiples there; so from about 1e10 on segments
         // grow to 1 MiB, where the largest primes still have several multiples each
         // (countPrimes(1e11) on one thread: 14.8 s CPU with 256 KiB, 13.4 s with
-        // 1 MiB), and past that with sqrt(max) as before.
+        // 1 MiB), and past that with sqrt(max) as before, up to 4 MiB. Primes of many
+        // segments' bytes are bucket sieved (`segment::BIG_PRIME_SEGMENTS`).
         let segment_bytes = (root * 2)
             .next_power_of_two()
             .clamp(256 << 10, 1 << 20)
@@ -175,35 +183,6 @@ fn count_bits_portable(bytes: &[u8]) -> u64 {
         + tail
 }
 
-/// Writes the numbers of the set bits of `bytes` (wheel bytes from `lo`) to `out`, in
-/// ascending order. `out.len()` must equal the number of set bits, and every number
-/// must fit a `u32`.
-fn extract(bytes: &[u8], lo: u64, out: &mut [u32]) {
-    let mut k = 0;
-    let mut base = (30 * lo) as u32;
-    let words = bytes.chunks_exact(8);
-    let tail = words.remainder();
-    for w in words {
-        let mut word = u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
-        while word != 0 {
-            out[k] = base.wrapping_add(WORD_OFFSET[word.trailing_zeros() as usize]);
-            k += 1;
-            word &= word - 1;
-        }
-        base = base.wrapping_add(240);
-    }
-    for &b in tail {
-        let mut byte = b;
-        while byte != 0 {
-            out[k] = base.wrapping_add(WORD_OFFSET[byte.trailing_zeros() as usize]);
-            k += 1;
-            byte &= byte - 1;
-        }
-        base = base.wrapping_add(30);
-    }
-    debug_assert_eq!(k, out.len());
-}
-
 /// Lists handed back by [`recycle`], for the next [`primes_below`].
 static LISTS: BufferPool<u32> = BufferPool::new();
 /// Pass 1's sieved bytes, kept between [`primes_below`] calls.
@@ -283,6 +262,9 @@ pub fn primes_below(max: u64, cancel: &CancelFlag) -> Result<Vec<u32>, PrimesErr
     jobs.into_par_iter()
         .for_each(|(lo, chunk, slice)| extract(chunk, lo, slice));
     SIEVED.give(bytes);
+    // The caller holds this list until JS collects it, which lags; have a resident
+    // one ready for the next call (see `recycle`).
+    LISTS.prefill(total);
     Ok(primes)
 }
 

@@ -14,7 +14,17 @@
 //! - a buffer unused for [`IDLE_RELEASE`] is freed, so an idle process gives the
 //!   memory back;
 //! - buffers below [`MIN_POOLED_BYTES`] are never pooled (malloc serves those well);
-//! - contents of a recycled buffer are stale but initialised: callers overwrite them.
+//! - contents of a recycled buffer are stale but initialised: callers overwrite them;
+//! - [`BufferPool::prefill`] faults in at most one buffer at a time, of at most
+//!   [`MAX_PREFILL_BYTES`], and only when the pool has none that fits and memory is
+//!   plentiful; what it makes is pooled like any other buffer (bounded, freed when idle).
+//!
+//! Why prefill: a buffer handed to JS comes back only when V8 has collected its array
+//! and run the finaliser, which lags at least one garbage collection behind (measured:
+//! with `gc()` forced between calls, the second call still found the pool empty), and
+//! a process that idles does not collect at all. So after a call that found the pool
+//! empty, a background thread faults in a spare of the same size while the caller
+//! uses the result, and the next call finds it resident.
 
 use std::sync::{Condvar, Mutex, MutexGuard, Once};
 use std::time::{Duration, Instant};
@@ -30,6 +40,11 @@ pub const MIN_POOLED_BYTES: usize = 4 << 20;
 pub const IDLE_RELEASE: Duration = Duration::from_secs(30);
 /// How often the reaper looks at available memory while the pool holds buffers.
 pub const PRESSURE_POLL: Duration = Duration::from_secs(1);
+/// Largest buffer [`BufferPool::prefill`] makes: a list of primes below 1e9 (203 MB)
+/// is, one of all primes below 2**32 (813 MB) is not.
+pub const MAX_PREFILL_BYTES: usize = 256 << 20;
+/// Longest a [`BufferPool::take`] waits for a prefill under way.
+pub const PREFILL_WAIT: Duration = Duration::from_secs(2);
 
 /// A pool of vectors of `T`, reused by capacity.
 pub struct BufferPool<T> {
@@ -37,6 +52,10 @@ pub struct BufferPool<T> {
     /// Wakes the reaper when a buffer is pooled.
     wake: Condvar,
     reaper: Once,
+    /// The length of the buffer a prefill thread is faulting in, if one is.
+    filling: Mutex<Option<usize>>,
+    /// Signalled when a prefill ends.
+    filled: Condvar,
 }
 
 struct Pooled<T> {
@@ -54,6 +73,8 @@ impl<T: Copy + Default + Send + 'static> BufferPool<T> {
             state: Mutex::new(Vec::new()),
             wake: Condvar::new(),
             reaper: Once::new(),
+            filling: Mutex::new(None),
+            filled: Condvar::new(),
         }
     }
 
@@ -67,14 +88,35 @@ impl<T: Copy + Default + Send + 'static> BufferPool<T> {
     /// capacity is at least `len` and at most twice `len` plus 2 MiB, so a small
     /// request never pins a huge buffer), else freshly zero-allocated. Elements are
     /// stale values from an earlier use, or zero: the caller overwrites them.
+    /// If a prefill of a buffer that would fit is under way, waits for it (up to
+    /// [`PREFILL_WAIT`]): what remains of its faulting costs less than starting afresh.
     pub fn take(&self, len: usize) -> Vec<T> {
         let want = len * std::mem::size_of::<T>();
         if want >= MIN_POOLED_BYTES {
+            if let Some(buf) = self.take_pooled(len) {
+                return buf;
+            }
+            if self.wait_for_prefill(len) {
+                if let Some(buf) = self.take_pooled(len) {
+                    return buf;
+                }
+            }
+        }
+        vec![T::default(); len]
+    }
+
+    /// Whether a pooled buffer of capacity `capacity` serves a request for `len`
+    /// elements: large enough, and not so large that a small request pins it.
+    fn fits(capacity: usize, len: usize) -> bool {
+        let size = std::mem::size_of::<T>();
+        capacity >= len && capacity * size <= 2 * len * size + (2 << 20)
+    }
+
+    /// The smallest pooled buffer that fits `len`, resized to `len`.
+    fn take_pooled(&self, len: usize) -> Option<Vec<T>> {
+        {
             let mut pool = self.lock();
-            let fits = |p: &Pooled<T>| {
-                let bytes = bytes_of(&p.buf);
-                p.buf.capacity() >= len && bytes <= 2 * want + (2 << 20)
-            };
+            let fits = |p: &Pooled<T>| Self::fits(p.buf.capacity(), len);
             // The smallest buffer that fits, so a large one stays for a large request.
             let best = pool
                 .iter()
@@ -88,10 +130,90 @@ impl<T: Copy + Default + Send + 'static> BufferPool<T> {
                 // Only `len - buf.len()` new elements are written when it grows; the
                 // rest keep their stale (initialised) values.
                 buf.resize(len, T::default());
-                return buf;
+                return Some(buf);
             }
         }
-        vec![T::default(); len]
+        None
+    }
+
+    /// Waits while a prefill of a buffer that fits `len` is under way; returns whether
+    /// there was one.
+    fn wait_for_prefill(&self, len: usize) -> bool {
+        let filling = self.filling.lock().unwrap_or_else(|p| p.into_inner());
+        if !filling.is_some_and(|n| Self::fits(n, len)) {
+            return false;
+        }
+        let deadline = Instant::now() + PREFILL_WAIT;
+        let mut filling = filling;
+        while filling.is_some() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            filling = match self.filled.wait_timeout(filling, left) {
+                Ok((guard, _)) => guard,
+                Err(p) => p.into_inner().0,
+            };
+        }
+        true
+    }
+
+    /// Faults in, on a background thread, a buffer of `len` elements for the next
+    /// [`take`](Self::take), unless the pool already holds one that fits, a prefill is
+    /// under way, the buffer would be outside the pooled sizes or above
+    /// [`MAX_PREFILL_BYTES`], or memory is short.
+    pub fn prefill(&'static self, len: usize) {
+        let bytes = len * std::mem::size_of::<T>();
+        if !(MIN_POOLED_BYTES..=MAX_PREFILL_BYTES).contains(&bytes) {
+            return;
+        }
+        let mut filling = self.filling.lock().unwrap_or_else(|p| p.into_inner());
+        if filling.is_some() {
+            return;
+        }
+        {
+            let pool = self.lock();
+            if pool.iter().any(|p| Self::fits(p.buf.capacity(), len)) {
+                return;
+            }
+            let held: usize = pool.iter().map(|p| bytes_of(&p.buf)).sum();
+            if !memory_is_plentiful(held + bytes) {
+                return;
+            }
+        }
+        *filling = Some(len);
+        drop(filling);
+        let started = std::thread::Builder::new()
+            .name("corepool-prefill".into())
+            .stack_size(64 << 10)
+            .spawn(move || {
+                // One write per 4 KiB page faults every page in here, not in the
+                // caller. (`black_box`: the compiler may not assume the zeroed
+                // allocation's content and drop the writes.)
+                let mut buf = std::hint::black_box(vec![T::default(); len]);
+                let per_page = (4096 / std::mem::size_of::<T>().max(1)).max(1);
+                for page in buf.chunks_mut(per_page) {
+                    page[0] = T::default();
+                }
+                self.give(buf);
+                self.end_prefill();
+            });
+        if started.is_err() {
+            self.end_prefill();
+        }
+    }
+
+    fn end_prefill(&self) {
+        *self.filling.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.filled.notify_all();
+    }
+
+    /// Whether a prefill is under way.
+    pub fn prefilling(&self) -> bool {
+        self.filling
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
     }
 
     /// Hands `buf` back for reuse, or frees it when it is small, when the pool is full
@@ -310,5 +432,34 @@ mod tests {
         if read_meminfo().is_some() {
             assert!(!memory_is_plentiful(usize::MAX / 4));
         }
+    }
+
+    #[test]
+    fn prefill_makes_one_resident_buffer_for_the_next_take() {
+        let pool = leak();
+        pool.prefill(BIG);
+        // A second request while one is under way starts nothing more.
+        pool.prefill(BIG);
+        // take waits for the prefill under way and gets its buffer.
+        let buf = pool.take(BIG);
+        assert_eq!(buf.len(), BIG);
+        // (The thread pools its buffer just before it marks the prefill ended.)
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while pool.prefilling() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert!(!pool.prefilling());
+        assert_eq!(pool.held(), (0, 0));
+        // With a fitting buffer pooled, no prefill starts; too small or too large ones
+        // are never prefilled.
+        pool.give(buf);
+        pool.prefill(BIG);
+        assert!(!pool.prefilling());
+        assert_eq!(pool.held().0, 1);
+        pool.clear();
+        pool.prefill(1000);
+        pool.prefill(MAX_PREFILL_BYTES / 4 + 1);
+        assert!(!pool.prefilling());
+        assert_eq!(pool.held(), (0, 0));
     }
 }

@@ -45,6 +45,76 @@ pub const fn bits_below(r_end: u32) -> u8 {
     mask
 }
 
+/// `W[k]` for `k` in `0..=8`: the residues of [`RESIDUES`] and `31` (the first one of
+/// the next turn of the wheel, `30 + 1`).
+pub const W: [u32; 9] = [1, 7, 11, 13, 17, 19, 23, 29, 31];
+
+/// The crossing-off steps of one residue class of primes, `p = 30*q + r` with `r`
+/// `RESIDUES[class]`. The multiples `p*m` with `m` coprime to 30 come in turns of
+/// eight, `m = 30*j + W[k]`; the byte of `p*m` is `p*j + q*W[k] + floor(r*W[k]/30)` and
+/// its bit depends on `k` alone. So stepping from multiple `k` to `k+1` moves
+/// `q*(W[k+1]-W[k]) + STEP_EXTRA[k]` bytes, and one whole turn moves `p` bytes.
+#[derive(Clone, Copy)]
+pub struct Class {
+    /// `floor(r*W[k]/30)`: the byte of multiple `k` of a turn, past `p*j + q*W[k]`.
+    pub extra: [usize; 9],
+    /// AND-mask that clears the bit of multiple `k`.
+    pub mask: [u8; 8],
+}
+
+pub const CLASSES: [Class; 8] = {
+    let mut classes = [Class {
+        extra: [0; 9],
+        mask: [0; 8],
+    }; 8];
+    let mut c = 0;
+    while c < 8 {
+        let r = RESIDUES[c];
+        let mut k = 0;
+        while k < 9 {
+            classes[c].extra[k] = (r * W[k] / 30) as usize;
+            if k < 8 {
+                classes[c].mask[k] = !(1u8 << BIT_OF[(r * W[k] % 30) as usize]);
+            }
+            k += 1;
+        }
+        c += 1;
+    }
+    classes
+};
+
+/// One step of a prime of class `c` from multiple `k` of a turn of the wheel to multiple
+/// `k + 1`: cross off with `mask`, then move `q * dq + extra` bytes (`q = p / 30`).
+#[derive(Clone, Copy, Debug)]
+pub struct Step {
+    pub mask: u8,
+    pub dq: u8,
+    pub extra: u8,
+}
+
+/// `STEPS[c][k]`: the step of a prime of class `c` from its multiple `k` (see [`Step`]).
+pub const STEPS: [[Step; 8]; 8] = {
+    let mut table = [[Step {
+        mask: 0,
+        dq: 0,
+        extra: 0,
+    }; 8]; 8];
+    let mut c = 0;
+    while c < 8 {
+        let mut k = 0;
+        while k < 8 {
+            table[c][k] = Step {
+                mask: CLASSES[c].mask[k],
+                dq: (W[k + 1] - W[k]) as u8,
+                extra: (CLASSES[c].extra[k + 1] - CLASSES[c].extra[k]) as u8,
+            };
+            k += 1;
+        }
+        c += 1;
+    }
+    table
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +134,25 @@ mod tests {
         assert_eq!(bits_below(0), 0);
         assert_eq!(bits_below(30), 0xFF);
         assert_eq!(bits_below(12), 0b0000_0111);
+    }
+
+    #[test]
+    fn a_turn_of_steps_moves_one_prime_of_bytes() {
+        // Eight steps of a prime p = 30q + r move exactly p bytes, for every class, and
+        // every multiple's bit is the bit of p*m.
+        for (c, &r) in RESIDUES.iter().enumerate() {
+            for q in [0usize, 1, 5, 1000] {
+                let p = 30 * q + r as usize;
+                let total: usize = STEPS[c]
+                    .iter()
+                    .map(|s| q * usize::from(s.dq) + usize::from(s.extra))
+                    .sum();
+                assert_eq!(total, p, "class {c}, q {q}");
+                for (k, step) in STEPS[c].iter().enumerate() {
+                    let bit = BIT_OF[(p * W[k] as usize) % 30];
+                    assert_eq!(step.mask, !(1u8 << bit), "class {c}, multiple {k}");
+                }
+            }
+        }
     }
 }

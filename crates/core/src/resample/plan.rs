@@ -104,7 +104,8 @@ pub enum Position {
 }
 
 /// Accepted `position` names (gravities and sharp's CSS-style aliases), for
-/// error messages. sharp's `entropy`/`attention` strategies are not supported.
+/// error messages. sharp's `entropy`/`attention` strategies are options of their
+/// own (`crate::ops::Strategy`), parsed with these names by the `position` option.
 pub const POSITIONS: &[&str] = &[
     "centre",
     "center",
