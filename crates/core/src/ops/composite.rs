@@ -150,7 +150,7 @@ fn decode_overlay(
     let header = codec::probe(bytes)?;
     codec::check_limit(&header, opts.limit_input_pixels)?;
     Ok(codec::decode(
-        bytes,
+        &bytes,
         &header,
         1,
         false,
