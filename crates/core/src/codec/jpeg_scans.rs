@@ -329,7 +329,8 @@ pub(crate) mod tests {
             b"\xFF\xD8",
             b"",
         ] {
-            assert_eq!(needed(&bad, 8, Rule::Approximate), [0..bad.len() as u64]);
+            let whole: Vec<Range<u64>> = std::iter::once(0..bad.len() as u64).collect();
+            assert_eq!(needed(&bad, 8, Rule::Approximate), whole);
         }
         assert_eq!(
             needed(&jpeg, 1, Rule::Approximate),
