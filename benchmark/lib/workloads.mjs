@@ -26,22 +26,25 @@ export async function ensureWatermark(sharp) {
 
 /** @typedef {'large-jpeg'|'other'|'png'} InputSet */
 
+/** The seed code's case: 800x600 contain, rotate 90, grey, JPEG q80 (workloads a and e). */
+const SEED_OPTIONS = {
+  width: 800,
+  height: 600,
+  fit: 'contain',
+  background: '#000000',
+  rotation: 90,
+  grayscale: true,
+  format: 'jpeg',
+  quality: 80,
+}
+
 export const WORKLOADS = {
   a: {
     id: 'a',
     short: 'contain 800x600, rot 90, grey',
     title: "users' case on large JPEG photos: 800x600 contain, rotate 90, grayscale, JPEG q80",
     inputs: 'large-jpeg',
-    options: {
-      width: 800,
-      height: 600,
-      fit: 'contain',
-      background: '#000000',
-      rotation: 90,
-      grayscale: true,
-      format: 'jpeg',
-      quality: 80,
-    },
+    options: SEED_OPTIONS,
   },
   b: {
     id: 'b',
@@ -69,16 +72,7 @@ export const WORKLOADS = {
     short: "users' case, PNG + small",
     title: "users' case on the PNGs and small photos: 800x600 contain, rotate 90, grayscale, JPEG q80",
     inputs: 'other',
-    options: {
-      width: 800,
-      height: 600,
-      fit: 'contain',
-      background: '#000000',
-      rotation: 90,
-      grayscale: true,
-      format: 'jpeg',
-      quality: 80,
-    },
+    options: SEED_OPTIONS,
   },
   f: {
     id: 'f',
