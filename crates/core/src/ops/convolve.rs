@@ -23,14 +23,20 @@ pub enum Blur {
 /// Images with at least this many samples are convolved with rows in parallel.
 pub(crate) const PARALLEL_SAMPLES: usize = 1 << 21;
 
-/// libvips' Gaussian mask (`vips_gaussmat` with `min_ampl` 0.2 and integer precision,
-/// as sharp asks for): taps `round(20 * exp(-x² / 2σ²))` out to where the Gaussian
-/// falls below 0.2 of its peak, normalised to sum to 1.
-pub(crate) fn gaussian_taps(sigma: f64) -> Vec<f32> {
+/// The `min_ampl` of sharp's `blur` (its `minAmplitude` default).
+pub(crate) const BLUR_MIN_AMPL: f64 = 0.2;
+/// The `min_ampl` libvips' `sharpen` builds its mask with (a wider mask than the blur's:
+/// with 0.2, sigma 1 would give 3 taps instead of libvips' 5).
+pub(crate) const SHARPEN_MIN_AMPL: f64 = 0.1;
+
+/// libvips' Gaussian mask (`vips_gaussmat` with integer precision, as sharp asks for):
+/// taps `round(20 * exp(-x² / 2σ²))` out to where the Gaussian falls below `min_ampl`
+/// of its peak, normalised to sum to 1.
+pub(crate) fn gaussian_taps(sigma: f64, min_ampl: f64) -> Vec<f32> {
     let sig2 = 2.0 * sigma * sigma;
     let amplitude = |x: f64| (-(x * x) / sig2).exp();
     let mut x = 0u32;
-    while amplitude(f64::from(x)) >= 0.2 {
+    while amplitude(f64::from(x)) >= min_ampl {
         x += 1;
     }
     let half = x.saturating_sub(1) as i64;
@@ -193,7 +199,7 @@ impl Raster {
                 let mut out = self.clone();
                 separable_banded(
                     (w, h, bpp),
-                    &gaussian_taps(sigma),
+                    &gaussian_taps(sigma, BLUR_MIN_AMPL),
                     |y, row| self.premultiplied_row(y, row),
                     &mut out.data,
                     w * bpp,
@@ -220,12 +226,16 @@ mod tests {
     #[test]
     fn gaussian_taps_follow_libvips() {
         // sigma 1: exp(-x²/2) >= 0.2 for x = 0, 1; mask half-width 1: 20*[e^-0.5, 1, e^-0.5].
-        let t = gaussian_taps(1.0);
+        let t = gaussian_taps(1.0, BLUR_MIN_AMPL);
         assert_eq!(t.len(), 3);
         assert!((t[1] - 20.0 / 44.0).abs() < 1e-6, "{t:?}");
-        assert_eq!(gaussian_taps(1e-6), vec![1.0]);
-        assert_eq!(gaussian_taps(10.0).len(), 2 * 17 + 1);
-        let sum: f32 = gaussian_taps(1000.0).iter().sum();
+        // sharpen's mask reaches x = 2 (exp(-2) = 0.135 >= 0.1): 20*[e^-2, e^-0.5, 1, ...].
+        let t = gaussian_taps(1.0, SHARPEN_MIN_AMPL);
+        assert_eq!(t.len(), 5);
+        assert!((t[0] - 3.0 / 50.0).abs() < 1e-6, "{t:?}");
+        assert_eq!(gaussian_taps(1e-6, BLUR_MIN_AMPL), vec![1.0]);
+        assert_eq!(gaussian_taps(10.0, BLUR_MIN_AMPL).len(), 2 * 17 + 1);
+        let sum: f32 = gaussian_taps(1000.0, BLUR_MIN_AMPL).iter().sum();
         assert!((sum - 1.0).abs() < 1e-3);
     }
 

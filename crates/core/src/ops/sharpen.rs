@@ -1,11 +1,11 @@
 //! sharp's `sharpen`: the fast mild 3x3 sharpen (`sharpen: true`, in `convolve`), or
 //! with a `sigma` libvips' unsharp mask on the lightness of CIE L*a*b*: L* is blurred
-//! with a Gaussian of `sigma`, and the difference between L* and its blur, passed
+//! with a Gaussian of `sigma` (libvips' mask: out to 0.1 of its peak), and the difference between L* and its blur, passed
 //! through a curve of slopes `m1` (flat areas, |difference| < `x1`) and `m2` (jagged
 //! areas) clipped to `y2` brightening and `y3` darkening, is added back. Colour
 //! (a*, b*) and alpha are unchanged.
 
-use super::convolve::{gaussian_taps, separable_banded};
+use super::convolve::{gaussian_taps, separable_banded, SHARPEN_MIN_AMPL};
 use super::lab;
 use crate::raster::Raster;
 
@@ -67,8 +67,33 @@ impl Raster {
     pub fn sharpen(&self, sharpen: &Sharpen) -> Self {
         match sharpen {
             Sharpen::Mild => self.sharpen_mild(),
+            Sharpen::Lab(p) if self.has_alpha() => self.sharpen_lab_premultiplied(p),
             Sharpen::Lab(p) => self.sharpen_lab(p),
         }
+    }
+
+    /// With alpha, sharp sharpens premultiplied colour (it premultiplies before the
+    /// resize and unpremultiplies after the convolutions), so transparent pixels lend
+    /// no colour to the mask. Premultiplied here to 8 bits, sharpened, unpremultiplied.
+    fn sharpen_lab_premultiplied(&self, p: &SharpenParams) -> Self {
+        let (w, bpp) = (self.width as usize, self.bpp());
+        let row_len = w * bpp;
+        let mut row = vec![0f32; row_len];
+        let mut pre = self.clone();
+        for (y, out) in pre.data.chunks_exact_mut(row_len.max(1)).enumerate() {
+            self.premultiplied_row(y, &mut row);
+            for (o, &v) in out.iter_mut().zip(&row) {
+                *o = super::alpha::round_u8(v);
+            }
+        }
+        let mut sharpened = pre.sharpen_lab(p);
+        for chunk in sharpened.data.chunks_exact_mut(row_len.max(1)) {
+            for (o, &v) in row.iter_mut().zip(chunk.iter()) {
+                *o = f32::from(v);
+            }
+            self.unpremultiplied_row(&row, chunk);
+        }
+        sharpened
     }
 
     fn sharpen_lab(&self, p: &SharpenParams) -> Self {
@@ -90,7 +115,7 @@ impl Raster {
         // pixel's L* by the curve of its difference from the blur.
         separable_banded(
             (w, h, 1),
-            &gaussian_taps(p.sigma),
+            &gaussian_taps(p.sigma, SHARPEN_MIN_AMPL),
             |y, row| {
                 for (x, l) in row.iter_mut().enumerate() {
                     *l = light_of(pixel(y, x));
@@ -157,5 +182,36 @@ mod tests {
         assert!(s.data[4 * 3] > 160, "{:?}", &s.data[..24]);
         // Grey stays grey, neutral colours stay neutral.
         assert_eq!(s.data[4 * 3], s.data[4 * 3 + 1]);
+    }
+
+    #[test]
+    fn lab_sharpen_with_alpha_works_on_premultiplied_colour() {
+        let params = Sharpen::Lab(SharpenParams::with_sigma(1.0));
+        // Opaque alpha: the same colour as without alpha, alpha kept.
+        let mut opaque = Raster::filled(8, 2, 4, [60, 60, 60, 255]);
+        let mut plain = Raster::filled(8, 2, 3, [60, 60, 60, 255]);
+        for y in 0..2 {
+            for x in 4..8 {
+                opaque.data[(y * 8 + x) * 4..(y * 8 + x) * 4 + 3].copy_from_slice(&[160; 3]);
+                plain.data[(y * 8 + x) * 3..(y * 8 + x) * 3 + 3].copy_from_slice(&[160; 3]);
+            }
+        }
+        let (a, b) = (opaque.sharpen(&params), plain.sharpen(&params));
+        for (pa, pb) in a.data.chunks_exact(4).zip(b.data.chunks_exact(3)) {
+            assert_eq!(&pa[..3], pb);
+            assert_eq!(pa[3], 255);
+        }
+        // Bright colour under zero alpha next to an opaque dark area: premultiplied,
+        // it is black, so the mask sees no edge and the dark side keeps its level.
+        let mut hidden = Raster::filled(8, 2, 4, [60, 60, 60, 255]);
+        for y in 0..2 {
+            for x in 4..8 {
+                hidden.data[(y * 8 + x) * 4..(y * 8 + x) * 4 + 4]
+                    .copy_from_slice(&[250, 250, 250, 0]);
+            }
+        }
+        let s = hidden.sharpen(&params);
+        assert!(s.data[3 * 4] >= 60, "{:?}", &s.data[..32]);
+        assert_eq!(s.data[4 * 4 + 3], 0);
     }
 }

@@ -9,7 +9,7 @@
 //!   (closeness of the XYZ direction to smartcrop.js' skin vector) and saturation (a*
 //!   of Lab), ignoring dark pixels; blur, and centre the window on the maximum.
 
-use super::convolve::{gaussian_taps, separable};
+use super::convolve::{gaussian_taps, separable, BLUR_MIN_AMPL};
 use crate::raster::Raster;
 use crate::resample::reduce;
 use crate::srgb;
@@ -174,7 +174,7 @@ fn attention_offset(r: &Raster, target: (u32, u32)) -> (u32, u32) {
             score.push(edge + skin + saturation);
         }
     }
-    let blurred = separable(&score, sw, sh, 1, &gaussian_taps(sigma));
+    let blurred = separable(&score, sw, sh, 1, &gaussian_taps(sigma, BLUR_MIN_AMPL));
     let (mut best, mut at) = (f32::NEG_INFINITY, 0usize);
     for (i, &v) in blurred.iter().enumerate() {
         if v > best {
