@@ -198,8 +198,8 @@ export declare function processImages(paths: string[], options?: ProcessOptions,
  * exactly that table's.
  *
  * The order of operations is fixed, whatever the order of keys: autoOrient, extract,
- * trim, resize, extend, rotation, flip/flop, sharpen or blur, flatten, grayscale,
- * composite, negate, encode.
+ * trim, resize, extend, rotation, flip/flop, blur, modulate, sharpen, flatten,
+ * grayscale, composite, normalise, negate, encode.
  */
 export interface ProcessOptions {
   /**
@@ -268,6 +268,15 @@ export interface ProcessOptions {
   flatten?: boolean | { background?: string | { r?: number; g?: number; b?: number; alpha?: number } }
   /** The negative image (alpha too unless `alpha: false`), as sharp's `negate`. */
   negate?: boolean | { alpha?: boolean }
+  /**
+   * Stretch lightness between two percentiles (default 1 and 99) to the full range,
+   * as sharp's `normalise`.
+   */
+  normalise?: boolean | { lower?: number; upper?: number }
+  /** Alias of `normalise`. */
+  normalize?: boolean | { lower?: number; upper?: number }
+  /** Brightness and lightness, saturation and hue in LCh, as sharp's `modulate`. */
+  modulate?: { brightness?: number; saturation?: number; hue?: number; lightness?: number }
   /** Overlays drawn after every other operation, as sharp's `composite`. */
   composite?: Array<{ input: Buffer | Uint8Array | string; gravity?: 'centre' | 'center' | 'north' | 'northeast' | 'east' | 'southeast' | 'south' | 'southwest' | 'west' | 'northwest' | 'top' | 'right top' | 'right' | 'right bottom' | 'bottom' | 'left bottom' | 'left' | 'left top'; top?: number; left?: number; blend?: 'over' | 'multiply' | 'screen'; tile?: boolean }>
   /** Output format. Default: the input's (PNG for BMP input). */

@@ -4,7 +4,8 @@
 //
 // ProcessOptions are applied in one fixed order, whatever the order of keys:
 // autoOrient, extract, trim, resize (width/height/fit/position), extend, rotation,
-// flip/flop, sharpen or blur, flatten, grayscale, composite, negate, encode (format).
+// flip/flop, blur, modulate, sharpen (blur and sharpen not both), flatten, grayscale,
+// composite, normalise, negate, encode (format).
 import type { Duplex } from 'node:stream'
 import type { ImageHooks, ImageInfo, ImageResult, ProcessOptions } from './binding'
 

@@ -1,5 +1,5 @@
 // The operations around the resize (extract, trim, extend, sharpen, blur, flatten,
-// negate, composite) against sharp's equivalent chain on real photos: the same
+// negate, normalise, modulate, composite) against sharp's equivalent chain on real photos: the same
 // dimensions, SSIM >= 0.97, and a visible change from the plain resize (so that a no-op
 // cannot pass); bad values reject or fail the file with a documented code.
 import { test } from 'node:test'
@@ -205,6 +205,60 @@ function ramp(w, h) {
     .toBuffer()
 }
 
+/**
+ * Like assertLikeSharp for colour operations, where luma alone may not move (a hue
+ * turn keeps L*): same size, luma SSIM >= 0.97, and in RGB much closer to sharp's
+ * output than the image without the operation is.
+ */
+async function assertColourLikeSharp(label, input, options, chain, plain) {
+  const { ours, theirs } = await both(input, options, chain)
+  assert.deepEqual([ours.info.width, ours.info.height], [theirs.info.width, theirs.info.height], `${label}: size`)
+  const score = await lumaSsim(ours.data, theirs.data)
+  assert.ok(score >= SSIM_MIN, `${label}: SSIM ${score.toFixed(4)} against sharp`)
+  const without = await processImage(input, { format: 'png', ...plain })
+  const [o, t, w] = await Promise.all([decode(ours.data), decode(theirs.data), decode(without.data)])
+  const [near, far] = [meanAbsDiff(o, t), meanAbsDiff(w, t)]
+  assert.ok(near < 2.5, `${label}: ${near.toFixed(2)} levels from sharp's output`)
+  assert.ok(far > 3 * near, `${label}: the plain image is ${far.toFixed(2)} levels from sharp's, ours ${near.toFixed(2)}`)
+}
+
+test('normalise and modulate: lightness, chroma and hue as sharp changes them', async () => {
+  // A dull photo (levels squeezed into 64..191) for normalise to stretch.
+  const dull = await sharp(ROCKET).linear(0.5, 64).png().toBuffer()
+  // (0 and 100 are the darkest and brightest pixels, which after a resize depend on
+  // each library's ringing: that case is compared without one.)
+  for (const [normalise, width] of [
+    [true, 300],
+    [{ lower: 5, upper: 90 }, 300],
+    [{ lower: 1, upper: 99 }, undefined],
+    [{ lower: 0, upper: 100 }, undefined],
+  ]) {
+    const args = normalise === true ? [] : [normalise]
+    await assertColourLikeSharp(
+      `normalise ${JSON.stringify(normalise)}`,
+      dull,
+      { width, normalise },
+      (s) => (width ? s.resize({ width }) : s).normalise(...args),
+      { width },
+    )
+  }
+  for (const modulate of [
+    { brightness: 1.4 },
+    { saturation: 0.3 },
+    { hue: 120 },
+    { lightness: 20 },
+    { brightness: 0.8, saturation: 1.5, hue: -90 },
+  ]) {
+    await assertColourLikeSharp(
+      `modulate ${JSON.stringify(modulate)}`,
+      ROCKET,
+      { width: 300, modulate },
+      (s) => s.resize({ width: 300 }).modulate(modulate),
+      { width: 300 },
+    )
+  }
+})
+
 test('composite: a watermark at the gravity corner, on a real photo', async (t) => {
   const mark = await solid(60, 30, [255, 255, 0, 255])
   const { ours } = await assertLikeSharp(
@@ -388,6 +442,12 @@ test('bad values reject with ERR_INVALID_OPTION, or fail the file with a documen
     [{ composite: [{ input: 'x.png', top: 1 }] }, 'both left and top'],
     [{ composite: [{ input: 'x.png', top: 1, left: 1, gravity: 'north' }] }, 'either gravity or top and left'],
     [{ composite: [{ input: 'x.png', blend: 'burn' }] }, 'for composite[0].blend'],
+    [{ normalise: { lower: 50, upper: 40 } }, 'normalise.lower (50) to be less than normalise.upper (40)'],
+    [{ normalize: { upper: 101 } }, 'for normalize.upper'],
+    [{ normalise: 'yes' }, 'for normalise'],
+    [{ modulate: { brightness: -1 } }, 'for modulate.brightness'],
+    [{ modulate: { hue: 1.5 } }, 'integer (degrees) for modulate.hue'],
+    [{ modulate: { contrast: 2 } }, "Unknown key 'contrast' in modulate"],
   ]) {
     await assert.rejects(processImage(ROCKET, options), (err) => {
       invalid(err)

@@ -10,8 +10,8 @@ use napi::bindgen_prelude::*;
 /// exactly that table's.
 ///
 /// The order of operations is fixed, whatever the order of keys: autoOrient, extract,
-/// trim, resize, extend, rotation, flip/flop, sharpen or blur, flatten, grayscale,
-/// composite, negate, encode.
+/// trim, resize, extend, rotation, flip/flop, blur, modulate, sharpen, flatten,
+/// grayscale, composite, normalise, negate, encode.
 #[allow(dead_code)]
 #[napi(object, object_to_js = false, js_name = "ProcessOptions")]
 pub struct ProcessOptionsJs {
@@ -85,6 +85,18 @@ pub struct ProcessOptionsJs {
     /// The negative image (alpha too unless `alpha: false`), as sharp's `negate`.
     #[napi(ts_type = "boolean | { alpha?: boolean }")]
     pub negate: Option<Unknown<'static>>,
+    /// Stretch lightness between two percentiles (default 1 and 99) to the full range,
+    /// as sharp's `normalise`.
+    #[napi(ts_type = "boolean | { lower?: number; upper?: number }")]
+    pub normalise: Option<Unknown<'static>>,
+    /// Alias of `normalise`.
+    #[napi(ts_type = "boolean | { lower?: number; upper?: number }")]
+    pub normalize: Option<Unknown<'static>>,
+    /// Brightness and lightness, saturation and hue in LCh, as sharp's `modulate`.
+    #[napi(
+        ts_type = "{ brightness?: number; saturation?: number; hue?: number; lightness?: number }"
+    )]
+    pub modulate: Option<Unknown<'static>>,
     /// Overlays drawn after every other operation, as sharp's `composite`.
     #[napi(
         ts_type = "Array<{ input: Buffer | Uint8Array | string; gravity?: 'centre' | 'center' | 'north' | 'northeast' | 'east' | 'southeast' | 'south' | 'southwest' | 'west' | 'northwest' | 'top' | 'right top' | 'right' | 'right bottom' | 'bottom' | 'left bottom' | 'left' | 'left top'; top?: number; left?: number; blend?: 'over' | 'multiply' | 'screen'; tile?: boolean }>"

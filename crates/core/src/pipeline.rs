@@ -12,12 +12,13 @@
 //! 6. extend
 //! 7. rotate (clockwise, degrees)
 //! 8. flip, then flop
-//! 9. sharpen or blur (not both)
+//! 9. blur, modulate, sharpen (as sharp orders them; blur and sharpen not both)
 //! 10. flatten
 //! 11. grayscale
 //! 12. composite
-//! 13. negate
-//! 14. encode (same format as the input unless `format` says otherwise)
+//! 13. normalise
+//! 14. negate
+//! 15. encode (same format as the input unless `format` says otherwise)
 //!
 //! Cancellation is checked at every stage boundary: a raised [`CancelFlag`] stops the
 //! work there with `ERR_ABORTED`, before anything is written.
@@ -270,12 +271,15 @@ pub(crate) fn transform(
         raster = raster.flop();
     }
     check(cancel)?;
-    if let Some(sharpen) = &ops.sharpen {
-        raster = raster.sharpen(sharpen);
-        check(cancel)?;
-    }
     if let Some(blur) = ops.blur {
         raster = raster.blur(blur);
+        check(cancel)?;
+    }
+    if let Some(modulate) = ops.modulate {
+        raster = raster.modulate(modulate);
+    }
+    if let Some(sharpen) = &ops.sharpen {
+        raster = raster.sharpen(sharpen);
         check(cancel)?;
     }
     if let Some(background) = ops.flatten {
@@ -286,6 +290,9 @@ pub(crate) fn transform(
     }
     if !ops.composite.is_empty() {
         raster = raster.composite(&ops.composite, opts, cancel)?;
+    }
+    if let Some(normalise) = ops.normalise {
+        raster = raster.normalise(normalise);
     }
     if let Some(negate) = ops.negate {
         raster = raster.negate(negate);

@@ -46,7 +46,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use corepool_core::codec::{self as decode, EncodeSettings};
 use corepool_core::ops::{
-    Blend, Blur, Extend, Layer, LayerInput, Negate, Placement, Region, Sharpen, SharpenParams, Trim,
+    Blend, Blur, Extend, Layer, LayerInput, Modulate, Negate, Normalise, Placement, Region,
+    Sharpen, SharpenParams, Trim,
 };
 use corepool_core::{
     CancelFlag, Encoded, ErrorCode, Failure, Fit, Format, ProcessOptions, Raster, ResizeRequest,
@@ -1035,7 +1036,7 @@ fn watermark() -> std::sync::Arc<[u8]> {
 }
 
 /// The operation options (extract, trim, extend, sharpen, blur, flatten, negate,
-/// composite), each in a few percent of the cases, with values that fit or do not fit
+/// normalise, modulate, composite), each in a few percent of the cases, with values that fit or do not fit
 /// the mutated image (regions outside it, overlays larger than it).
 fn case_operations(rng: &mut Rng, o: &mut ProcessOptions, what: &mut Vec<String>) {
     if rng.chance(6) {
@@ -1101,6 +1102,31 @@ fn case_operations(rng: &mut Rng, o: &mut ProcessOptions, what: &mut Vec<String>
         };
         o.ops.negate = Some(n);
         what.push(format!("negate {n:?}"));
+    }
+    if rng.chance(4) {
+        let n = *rng.pick(&[
+            Normalise::default(),
+            Normalise {
+                lower: 0,
+                upper: 100,
+            },
+            Normalise {
+                lower: 40,
+                upper: 41,
+            },
+        ]);
+        o.ops.normalise = Some(n);
+        what.push(format!("normalise {n:?}"));
+    }
+    if rng.chance(4) {
+        let m = Modulate {
+            brightness: *rng.pick(&[0.0, 0.5, 1.0, 3.0]),
+            saturation: *rng.pick(&[0.0, 1.0, 10.0]),
+            hue: *rng.pick(&[0.0, 90.0, -270.0]),
+            lightness: *rng.pick(&[0.0, -50.0, 120.0]),
+        };
+        o.ops.modulate = Some(m);
+        what.push(format!("modulate {m:?}"));
     }
     if rng.chance(5) {
         let placement = *rng.pick(&[

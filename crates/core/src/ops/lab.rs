@@ -142,6 +142,13 @@ impl Lab {
         ]
     }
 
+    /// The sRGB pixel of the `f` values `[f(X/Xn), f(Y), f(Z/Zn)]`, out-of-gamut values
+    /// clipped (for operations that change a* and b* too).
+    #[inline]
+    pub(crate) fn f_xyz_to_rgb(&self, fxyz: [f32; 3]) -> [u8; 3] {
+        self.f_to_rgb(fxyz, 0.0)
+    }
+
     /// The grey level of `fy` with L* moved by `delta`.
     #[inline]
     pub(crate) fn f_to_grey(&self, fy: f32, delta: f32) -> u8 {
@@ -153,6 +160,23 @@ impl Lab {
 #[inline]
 pub(crate) fn lightness(fy: f32) -> f32 {
     116.0 * fy - 16.0
+}
+
+/// `[L*, a*, b*]` of `f` values.
+#[inline]
+pub(crate) fn f_to_lab(f: [f32; 3]) -> [f32; 3] {
+    [
+        lightness(f[1]),
+        500.0 * (f[0] - f[1]),
+        200.0 * (f[1] - f[2]),
+    ]
+}
+
+/// The `f` values of `[L*, a*, b*]` (the inverse of [`f_to_lab`]).
+#[inline]
+pub(crate) fn lab_to_f(lab: [f32; 3]) -> [f32; 3] {
+    let fy = (lab[0] + 16.0) / 116.0;
+    [fy + lab[1] / 500.0, fy, fy - lab[2] / 200.0]
 }
 
 #[cfg(test)]
@@ -171,6 +195,16 @@ mod tests {
         assert_eq!(lab.f_to_grey(lab.grey_to_f(77), 0.0), 77);
         assert!(lab.f_to_grey(lab.grey_to_f(77), 10.0) > 77);
         assert_eq!(lab.rgb_to_fy([12, 200, 99]), lab.rgb_to_f([12, 200, 99])[1]);
+        for rgb in [[200u8, 30, 30], [12, 200, 99]] {
+            let f = lab.rgb_to_f(rgb);
+            assert_eq!(lab.f_xyz_to_rgb(lab_to_f(f_to_lab(f))), rgb);
+        }
+        // sRGB red is about L* 53, a* 80, b* 67.
+        let red = f_to_lab(lab.rgb_to_f([255, 0, 0]));
+        assert!(
+            (red[0] - 53.2).abs() < 0.5 && (red[1] - 80.1).abs() < 0.5,
+            "{red:?}"
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! family per module, each an `impl Raster` block: orientation and mirroring (`flip`),
 //! rotation (`rotate`), grey (`grey`), canvas placement and crops (`embed`), sharp's
 //! `extract` and `extend` (`region`), `trim` (`trim`), `flatten` and premultiplied
-//! alpha (`alpha`), `negate` (`tone`), `blur` and the mild sharpen (`convolve`),
+//! alpha (`alpha`), `negate`, `normalise` and `modulate` (`tone`), `blur` and the mild sharpen (`convolve`),
 //! `sharpen` on L* (`sharpen`, with `lab`), `composite` (`composite`), and the
 //! `entropy`/`attention` crop strategies (`smartcrop`).
 //!
@@ -28,7 +28,7 @@ pub use convolve::Blur;
 pub use region::{Extend, Region};
 pub use sharpen::{Sharpen, SharpenParams};
 pub use smartcrop::Strategy;
-pub use tone::Negate;
+pub use tone::{Modulate, Negate, Normalise};
 pub use trim::Trim;
 
 use crate::error::{ErrorCode, Failure};
@@ -45,6 +45,8 @@ pub struct Operations {
     /// The background to flatten onto.
     pub flatten: Option<Rgba>,
     pub negate: Option<Negate>,
+    pub normalise: Option<Normalise>,
+    pub modulate: Option<Modulate>,
     pub composite: Vec<Layer>,
     /// `position: 'entropy' | 'attention'`: the cover crop's window by content.
     pub strategy: Option<Strategy>,

@@ -1,5 +1,5 @@
 //! Parsers for the values of the operation options (`extract`, `trim`, `extend`,
-//! `sharpen`, `blur`, `flatten`, `negate`, `composite`), which are objects or arrays
+//! `sharpen`, `blur`, `flatten`, `negate`, `normalise`, `modulate`, `composite`), which are objects or arrays
 //! rather than single values. Messages name the nested key, in sharp's style:
 //! `Expected integer between 0 and 100000000 for extend.top but received -1 of type number`.
 //! Unknown nested keys are refused, like unknown options.
@@ -11,8 +11,8 @@ use super::colour::parse_colour;
 use super::refused;
 use crate::error::Failure;
 use crate::ops::{
-    Blend, Blur, Extend, Layer, LayerInput, Negate, Placement, Region, Sharpen, SharpenParams,
-    Trim, BLENDS,
+    Blend, Blur, Extend, Layer, LayerInput, Modulate, Negate, Normalise, Placement, Region,
+    Sharpen, SharpenParams, Trim, BLENDS,
 };
 use crate::raster::Rgba;
 use crate::resample::{Position, POSITIONS};
@@ -222,6 +222,67 @@ pub fn negate(key: &str, value: &Received) -> Result<Option<Negate>, Failure> {
     let e = entries(key, value, "boolean or object { alpha? }", &["alpha"])?;
     let alpha = get(e, "alpha").map_or(Ok(true), |v| boolean(&format!("{key}.alpha"), v))?;
     Ok(Some(Negate { alpha }))
+}
+
+/// `normalise: true | { lower?, upper? }`: integer percentiles, `0 <= lower < upper
+/// <= 100` (sharp's defaults 1 and 99).
+pub fn normalise(key: &str, value: &Received) -> Result<Option<Normalise>, Failure> {
+    if let Received::Bool(b) = value {
+        return Ok(b.then(Normalise::default));
+    }
+    let e = entries(
+        key,
+        value,
+        "boolean or object { lower?, upper? }",
+        &["lower", "upper"],
+    )?;
+    let mut n = Normalise::default();
+    if let Some(v) = get(e, "lower") {
+        n.lower = integer_in_range(&format!("{key}.lower"), v, 0, 99)? as u8;
+    }
+    if let Some(v) = get(e, "upper") {
+        n.upper = integer_in_range(&format!("{key}.upper"), v, 1, 100)? as u8;
+    }
+    if n.lower >= n.upper {
+        return Err(refused(format!(
+            "Expected {key}.lower ({}) to be less than {key}.upper ({})",
+            n.lower, n.upper
+        )));
+    }
+    Ok(Some(n))
+}
+
+/// The largest brightness or saturation multiplier accepted.
+const MAX_MULTIPLIER: f64 = 10_000.0;
+
+/// `modulate: { brightness?, saturation?, hue?, lightness? }`: multipliers >= 0, hue
+/// in whole degrees (taken modulo 360, as sharp does), lightness an L* offset.
+pub fn modulate(key: &str, value: &Received) -> Result<Option<Modulate>, Failure> {
+    let e = entries(
+        key,
+        value,
+        "object { brightness?, saturation?, hue?, lightness? }",
+        &["brightness", "saturation", "hue", "lightness"],
+    )?;
+    let mut m = Modulate::default();
+    if let Some(v) = get(e, "brightness") {
+        m.brightness = number_in(&format!("{key}.brightness"), v, 0.0, MAX_MULTIPLIER)?;
+    }
+    if let Some(v) = get(e, "saturation") {
+        m.saturation = number_in(&format!("{key}.saturation"), v, 0.0, MAX_MULTIPLIER)?;
+    }
+    if let Some(v) = get(e, "hue") {
+        let k = format!("{key}.hue");
+        let hue = number_in(&k, v, -1e9, 1e9)?;
+        if hue.fract() != 0.0 {
+            return Err(invalid(&k, "integer (degrees)", v, true));
+        }
+        m.hue = hue % 360.0;
+    }
+    if let Some(v) = get(e, "lightness") {
+        m.lightness = number_in(&format!("{key}.lightness"), v, -1000.0, 1000.0)?;
+    }
+    Ok((m != Modulate::default()).then_some(m))
 }
 
 /// One overlay: `{ input, gravity? | top? + left?, blend?, tile? }`.

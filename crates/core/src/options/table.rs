@@ -379,6 +379,31 @@ pub static OPTIONS: &[OptionSpec] = &[
         ..BASE
     },
     OptionSpec {
+        name: "normalise",
+        alias: Some("normalize"),
+        kind: Kind::Json,
+        ts_type: "boolean | { lower?: number; upper?: number }",
+        default: "false",
+        doc: "Stretch lightness (L*) so that the lower percentile (default 1) becomes black and the upper (default 99) white, as sharp's normalise (after composite).",
+        apply: |o, k, v| {
+            o.ops.normalise = operations::normalise(k, v)?;
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "modulate",
+        kind: Kind::Json,
+        ts_type: "{ brightness?: number; saturation?: number; hue?: number; lightness?: number }",
+        default: "none",
+        doc: "As sharp's modulate, in LCh: lightness times brightness plus lightness, chroma times saturation, hue turned by hue degrees (between blur and sharpen).",
+        apply: |o, k, v| {
+            o.ops.modulate = operations::modulate(k, v)?;
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
         name: "composite",
         kind: Kind::Json,
         ts_type: "Array<{ input: Buffer | Uint8Array | string; gravity?: 'centre' | 'center' | 'north' | 'northeast' | 'east' | 'southeast' | 'south' | 'southwest' | 'west' | 'northwest' | 'top' | 'right top' | 'right' | 'right bottom' | 'bottom' | 'left bottom' | 'left' | 'left top'; top?: number; left?: number; blend?: 'over' | 'multiply' | 'screen'; tile?: boolean }>",
