@@ -28,6 +28,7 @@ mod pipeline;
 pub mod pool;
 pub mod primes;
 mod raster;
+pub mod recycle;
 pub mod resample;
 pub mod schedule;
 mod srgb;

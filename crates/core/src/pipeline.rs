@@ -98,13 +98,15 @@ fn process_source(
     let format = opts.output_format(header.format);
     let raster = transform(src, header, format, opts, cancel)?;
     let data = codec::encode(&raster, format, &opts.encode_settings())?;
-    Ok(Encoded {
+    let encoded = Encoded {
         data,
         format,
         width: raster.width,
         height: raster.height,
         channels: codec::encoded_channels(format, raster.channels),
-    })
+    };
+    crate::recycle::PIXELS.give(raster.data);
+    Ok(encoded)
 }
 
 /// Fails with `ERR_INPUT_TOO_LARGE` when a planned output of `size` has more than
@@ -247,13 +249,15 @@ pub(crate) fn transform(
             raster = scaled.crop(left, top, w, h);
         }
         (Some(plan), _) => {
-            raster = resample::apply(
+            let resized = resample::apply(
                 &raster,
                 &plan,
                 opts.resize.position,
                 opts.rotation,
                 opts.background,
             )?;
+            // The decoded pixels are not needed any more: for the next decode.
+            crate::recycle::PIXELS.give(std::mem::replace(&mut raster, resized).data);
             check(cancel)?;
         }
         (None, _) => {}

@@ -12,7 +12,7 @@ use std::ops::Range;
 use std::os::raw::c_int;
 use std::panic::{self, AssertUnwindSafe};
 
-use mozjpeg::{ColorSpace, Compress, Decompress, Marker};
+use mozjpeg::{ColorSpace, ColorSpaceExt, Compress, Decompress, Marker};
 use mozjpeg_sys::{jpeg_common_struct, jpeg_error_mgr, jpeg_std_error, JWRN_JPEG_EOF};
 
 use super::error::{DecodeError, EncodeError};
@@ -413,13 +413,12 @@ fn decode_parts(
             d.rgb()?
         };
         let (w, h) = (started.width() as u32, started.height() as u32);
-        let data: Vec<u8> = started.read_scanlines()?;
+        let channels = started.color_space().num_components() as u8;
+        // Into a recycled buffer where one fits: a fresh one costs a page fault per
+        // 4 KiB as libjpeg first writes it.
+        let mut data = crate::recycle::PIXELS.take(w as usize * h as usize * usize::from(channels));
+        started.read_scanlines_into(&mut data)?;
         started.finish()?;
-        let channels = if cmyk {
-            4
-        } else {
-            (data.len() / (w as usize * h as usize).max(1)) as u8
-        };
         Ok((w, h, channels, data, cmyk, profile))
     });
     if cancel.is_cancelled() {
@@ -427,7 +426,9 @@ fn decode_parts(
     }
     let (width, height, channels, data, cmyk, profile) = decoded?;
     let (channels, data) = if cmyk {
-        (3, cmyk_to_rgb(&data))
+        let rgb = cmyk_to_rgb(&data);
+        crate::recycle::PIXELS.give(data);
+        (3, rgb)
     } else {
         (channels, data)
     };

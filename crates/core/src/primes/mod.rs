@@ -14,13 +14,12 @@
 //!
 //! Large buffers (the sieved bytes of pass 1, and the list itself once its owner hands
 //! it back through [`recycle`], or a spare list faulted in the background after a call)
-//! are reused from call to call through [`recycle`]'s bounded pools, so that a call
+//! are reused from call to call through [`crate::recycle`]'s bounded pools, so that a call
 //! after an idle gap costs what a back-to-back one does.
 
 mod bucket;
 mod extract;
 mod medium;
-pub mod recycle;
 mod segment;
 #[cfg(test)]
 mod test_support;
@@ -29,8 +28,8 @@ mod wheel;
 use rayon::prelude::*;
 
 use crate::cancel::CancelFlag;
+use crate::recycle::BufferPool;
 use extract::extract;
-use recycle::BufferPool;
 use segment::ChunkSieve;
 use wheel::bits_below;
 
@@ -191,7 +190,7 @@ static SIEVED: BufferPool<u8> = BufferPool::new();
 /// Hands a list from [`primes_below`] back once nothing reads it any more (a binding
 /// calls this from the finaliser of the array that exposed it), so that the next call
 /// reuses its memory instead of faulting in fresh pages. Bounded and released after
-/// idling or under memory pressure; see [`recycle`](self::recycle).
+/// idling or under memory pressure; see [`crate::recycle`].
 pub fn recycle(list: Vec<u32>) {
     LISTS.give(list);
 }

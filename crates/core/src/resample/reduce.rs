@@ -48,7 +48,10 @@ pub fn resize(
     let pixel = pixel_type(src.channels);
     let source = ImageRef::new(src.width, src.height, &src.data, pixel)
         .map_err(|e| ResampleError::Library(e.to_string()))?;
-    let mut target = Image::new(width, height, pixel);
+    // The output's pixels in a recycled buffer where one fits (see `crate::recycle`).
+    let len = width as usize * height as usize * usize::from(src.channels);
+    let mut target = Image::from_vec_u8(width, height, crate::recycle::PIXELS.take(len), pixel)
+        .map_err(|e| ResampleError::Library(e.to_string()))?;
     // Reductions only (enlargements go through `enlarge`): Lanczos3, like
     // libvips' vips_reduce.
     let mut options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
