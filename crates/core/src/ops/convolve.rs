@@ -57,12 +57,35 @@ const BAND_ROWS: usize = 32;
 /// `sink(y, blurred, out_row)` writes output row `y` from its blurred samples into
 /// `out`, whose rows are `out_row_len` long. Bands run in parallel for large images.
 pub(crate) fn separable_banded<T: Send>(
-    (width, height, bpp): (usize, usize, usize),
+    dims: (usize, usize, usize),
     taps: &[f32],
     source: impl Fn(usize, &mut [f32]) + Sync,
     out: &mut [T],
     out_row_len: usize,
     sink: impl Fn(usize, &[f32], &mut [T]) + Sync,
+) {
+    separable_banded_with(
+        dims,
+        taps,
+        |_| (),
+        |_, y, row| source(y, row),
+        out,
+        out_row_len,
+        |_, y, blurred, row| sink(y, blurred, row),
+    );
+}
+
+/// [`separable_banded`] with per-band state: `state(rows)` is made once per band from
+/// the range of source rows the band reaches, before `source` and `sink` (which get it)
+/// run on that band, so work shared by both (a colour conversion, say) is done once.
+pub(crate) fn separable_banded_with<T: Send, S>(
+    (width, height, bpp): (usize, usize, usize),
+    taps: &[f32],
+    state: impl Fn(std::ops::Range<usize>) -> S + Sync,
+    source: impl Fn(&S, usize, &mut [f32]) + Sync,
+    out: &mut [T],
+    out_row_len: usize,
+    sink: impl Fn(&S, usize, &[f32], &mut [T]) + Sync,
 ) {
     let row_len = width * bpp;
     if row_len == 0 || height == 0 || out_row_len == 0 {
@@ -74,13 +97,14 @@ pub(crate) fn separable_banded<T: Send>(
         let y0 = index * band_rows;
         let y1 = (y0 + band_rows).min(height);
         let (r0, r1) = (y0.saturating_sub(half), (y1 + half).min(height));
+        let band_state = state(r0..r1);
         // Horizontal pass over the rows the band reaches, each padded with copies of
         // its end pixels.
         let mut across = vec![0f32; (r1 - r0) * row_len];
         let mut row = vec![0f32; row_len];
         let mut padded = vec![0f32; row_len + 2 * half * bpp];
         for r in r0..r1 {
-            source(r, &mut row);
+            source(&band_state, r, &mut row);
             for k in 0..half {
                 padded[k * bpp..(k + 1) * bpp].copy_from_slice(&row[..bpp]);
                 let end = half * bpp + row_len + k * bpp;
@@ -106,7 +130,7 @@ pub(crate) fn separable_banded<T: Send>(
                     *o += t * v;
                 }
             }
-            sink(y, &acc, out_row);
+            sink(&band_state, y, &acc, out_row);
         }
     };
     let chunk = band_rows * out_row_len;
