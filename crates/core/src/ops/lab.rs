@@ -112,15 +112,6 @@ impl Lab {
         ]
     }
 
-    /// `f(Y)` of an sRGB pixel, the only value L* needs.
-    #[inline]
-    pub(crate) fn rgb_to_fy(&self, rgb: [u8; 3]) -> f32 {
-        let m = TO_XYZ[1];
-        self.f(m[0] * self.linear[usize::from(rgb[0])]
-            + m[1] * self.linear[usize::from(rgb[1])]
-            + m[2] * self.linear[usize::from(rgb[2])])
-    }
-
     /// The `f` value of a grey level (only Y matters).
     #[inline]
     pub(crate) fn grey_to_f(&self, v: u8) -> f32 {
@@ -194,7 +185,6 @@ mod tests {
         assert!((lightness(lab.grey_to_f(119)) - 50.0).abs() < 0.5);
         assert_eq!(lab.f_to_grey(lab.grey_to_f(77), 0.0), 77);
         assert!(lab.f_to_grey(lab.grey_to_f(77), 10.0) > 77);
-        assert_eq!(lab.rgb_to_fy([12, 200, 99]), lab.rgb_to_f([12, 200, 99])[1]);
         for rgb in [[200u8, 30, 30], [12, 200, 99]] {
             let f = lab.rgb_to_f(rgb);
             assert_eq!(lab.f_xyz_to_rgb(lab_to_f(f_to_lab(f))), rgb);
