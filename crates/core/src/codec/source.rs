@@ -39,33 +39,26 @@ fn slice_read_at(bytes: &[u8], offset: u64, buf: &mut [u8]) -> usize {
     n
 }
 
-impl Source for &[u8] {
-    fn len(&self) -> u64 {
-        <[u8]>::len(self) as u64
-    }
+/// Bytes in memory (a slice, or a vector a caller handed over) read as a source.
+macro_rules! in_memory_source {
+    ($($t:ty),*) => {$(
+        impl Source for $t {
+            fn len(&self) -> u64 {
+                <[u8]>::len(self) as u64
+            }
 
-    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
-        Ok(slice_read_at(self, offset, buf))
-    }
+            fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+                Ok(slice_read_at(self, offset, buf))
+            }
 
-    fn as_slice(&self) -> Option<&[u8]> {
-        Some(self)
-    }
+            fn as_slice(&self) -> Option<&[u8]> {
+                Some(self)
+            }
+        }
+    )*};
 }
 
-impl Source for Vec<u8> {
-    fn len(&self) -> u64 {
-        <[u8]>::len(self) as u64
-    }
-
-    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
-        Ok(slice_read_at(self, offset, buf))
-    }
-
-    fn as_slice(&self) -> Option<&[u8]> {
-        Some(self)
-    }
-}
+in_memory_source!(&[u8], Vec<u8>);
 
 /// Fills `buf` from `offset` as far as the source goes; returns how many bytes were read
 /// (fewer than `buf.len()` only at the end of the source).
