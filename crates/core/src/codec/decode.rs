@@ -11,8 +11,8 @@ use super::format::{FailOn, Format};
 use super::jpeg;
 use super::sniff::recognise;
 use super::source::{self, Source, SourceReader};
-use super::tiff_planar;
 use super::webp_container;
+use super::{tiff_planar, tiff_samples};
 use crate::cancel::CancelFlag;
 use crate::raster::Raster;
 
@@ -120,13 +120,28 @@ pub fn probe(bytes: &[u8]) -> Result<Header, DecodeError> {
     }
     let image_format =
         image_format(format).ok_or_else(|| DecodeError::Unsupported(format.name().into()))?;
-    let mut decoder = reader(
+    let decoder = reader(
         Cursor::new(bytes),
         image_format,
         probe_budget(bytes, format),
     )
-    .into_decoder()
-    .map_err(|e| match e {
+    .into_decoder();
+    if let (Err(image::ImageError::Unsupported(_)), Format::Tiff) = (&decoder, format) {
+        // Samples `image` refuses but `tiff_samples` reads.
+        if let Ok((width, height, channels, orientation)) = tiff_samples::probe(Cursor::new(bytes))
+        {
+            return Ok(Header {
+                format,
+                width,
+                height,
+                channels,
+                has_alpha: channels % 2 == 0,
+                orientation,
+                decode_pixels: u64::from(width) * u64::from(height),
+            });
+        }
+    }
+    let mut decoder = decoder.map_err(|e| match e {
         // No pixel memory exists yet: the `tiff` crate's fixed limits on header
         // values (1 MiB a tag, sizes that overflow) were hit by the header itself,
         // which only damaged files do. Not a matter of limitInputPixels.
@@ -302,6 +317,15 @@ pub fn decode(
         Format::Tiff if tiff_planar::is_tiled_planar(buffered(src)) => {
             tiff_planar::decode(buffered(src), budget)?
         }
+        Format::Tiff => match decode_image(buffered(src), format, image_format, budget) {
+            // Samples `image` refuses (packed depths, signed, 16/64-bit float).
+            Err(DecodeError::Unsupported(why)) => tiff_samples::decode(buffered(src), budget)
+                .map_err(|e| match e {
+                    DecodeError::Unsupported(_) => DecodeError::Unsupported(why),
+                    other => other,
+                })?,
+            other => other?,
+        },
         _ => decode_image(buffered(src), format, image_format, budget)?,
     };
     let (width, height) = (image.width(), image.height());

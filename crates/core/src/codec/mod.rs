@@ -16,6 +16,7 @@ mod jpeg_scans;
 mod sniff;
 pub mod source;
 mod tiff_planar;
+mod tiff_samples;
 mod webp_container;
 
 pub use decode::{check_limit, decode, probe, shrunk_size, Header};

@@ -30,11 +30,11 @@ pub(crate) fn is_tiled_planar<R: Read + Seek>(input: R) -> bool {
     planar == Some(PlanarConfiguration::Planar.to_u16()) && d.get_chunk_type() == ChunkType::Tile
 }
 
-fn corrupt(e: impl std::fmt::Display) -> DecodeError {
+pub(super) fn corrupt(e: impl std::fmt::Display) -> DecodeError {
     DecodeError::Corrupt(format!("TIFF: {e}"))
 }
 
-fn from_tiff(e: tiff::TiffError) -> DecodeError {
+pub(super) fn from_tiff(e: tiff::TiffError) -> DecodeError {
     match e {
         tiff::TiffError::UnsupportedError(u) => DecodeError::Unsupported(format!("TIFF: {u}")),
         tiff::TiffError::LimitsExceeded => DecodeError::LimitExceeded(
@@ -155,21 +155,12 @@ pub(crate) fn decode<R: Read + Seek>(
     let dims = (width, height);
     let mismatch = || corrupt("assembled size does not match the header");
     let image = if bits == 8 {
-        let data = assemble::<u8, _>(&mut d, dims, samples)?;
-        match samples {
-            1 => DynamicImage::ImageLuma8(
-                ImageBuffer::from_raw(width, height, data).ok_or_else(mismatch)?,
-            ),
-            2 => DynamicImage::ImageLumaA8(
-                ImageBuffer::from_raw(width, height, data).ok_or_else(mismatch)?,
-            ),
-            3 => DynamicImage::ImageRgb8(
-                ImageBuffer::from_raw(width, height, data).ok_or_else(mismatch)?,
-            ),
-            _ => DynamicImage::ImageRgba8(
-                ImageBuffer::from_raw(width, height, data).ok_or_else(mismatch)?,
-            ),
-        }
+        super::tiff_samples::image8(
+            width,
+            height,
+            samples,
+            assemble::<u8, _>(&mut d, dims, samples)?,
+        )?
     } else {
         let data = assemble::<u16, _>(&mut d, dims, samples)?;
         match samples {

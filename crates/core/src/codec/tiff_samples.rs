@@ -1,0 +1,388 @@
+//! TIFFs whose samples `image` refuses, read with the `tiff` crate directly and brought
+//! to 8 bits: grey at 1 to 7 bits (packed MSB first in rows padded to a byte), 32- and
+//! 64-bit unsigned integers, signed integers, and 16- and 64-bit floats. (RGB at packed
+//! depths such as 2, 10 or 12 bits is one the `tiff` crate refuses, so it stays so.)
+//!
+//! The `tiff` crate still does the decompression, the predictors and the byte order;
+//! this module only turns its samples into 8-bit ones:
+//! - unsigned n-bit `v` becomes `round(v · 255 / (2ⁿ − 1))`;
+//! - signed n-bit values are offset by `2ⁿ⁻¹` first (the full signed range maps to
+//!   0..=255, so zero is mid-grey);
+//! - floats are taken as 0.0..=1.0 and clamped, as `image` takes 32-bit float TIFFs;
+//! - `WhiteIsZero` grey is inverted (alpha never is).
+//!
+//! Grey, grey+alpha, RGB and RGBA with interleaved samples only; other layouts (planes
+//! stored apart, palettes, YCbCr, CMYK, Lab) stay unsupported. Invariant:
+//! nothing larger than `max_bytes` is allocated for the samples.
+
+use std::io::{Read, Seek};
+
+use image::{DynamicImage, ImageBuffer};
+use tiff::decoder::{Decoder, Limits};
+use tiff::tags::Tag;
+use tiff::ColorType;
+
+use super::error::DecodeError;
+use super::tiff_planar::{corrupt, from_tiff};
+
+/// How the file stores each sample.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Unsigned,
+    Signed,
+    Float,
+}
+
+/// An 8-bit image of `samples` (1 to 4) interleaved channels.
+pub(super) fn image8(
+    width: u32,
+    height: u32,
+    samples: usize,
+    data: Vec<u8>,
+) -> Result<DynamicImage, DecodeError> {
+    let mismatch = || corrupt("decoded size does not match the header");
+    Ok(match samples {
+        1 => DynamicImage::ImageLuma8(
+            ImageBuffer::from_raw(width, height, data).ok_or_else(mismatch)?,
+        ),
+        2 => DynamicImage::ImageLumaA8(
+            ImageBuffer::from_raw(width, height, data).ok_or_else(mismatch)?,
+        ),
+        3 => DynamicImage::ImageRgb8(
+            ImageBuffer::from_raw(width, height, data).ok_or_else(mismatch)?,
+        ),
+        _ => DynamicImage::ImageRgba8(
+            ImageBuffer::from_raw(width, height, data).ok_or_else(mismatch)?,
+        ),
+    })
+}
+
+/// A half-precision float's value (the bits as stored, native order).
+fn f16_to_f32(bits: u16) -> f32 {
+    let sign = if bits & 0x8000 != 0 { -1.0 } else { 1.0 };
+    let exponent = i32::from((bits >> 10) & 0x1f);
+    let mantissa = f32::from(bits & 0x3ff);
+    sign * match exponent {
+        0 => mantissa * (2f32).powi(-24),
+        31 if mantissa == 0.0 => f32::INFINITY,
+        31 => f32::NAN,
+        e => (1.0 + mantissa / 1024.0) * (2f32).powi(e - 15),
+    }
+}
+
+/// A float sample in 0..=1 to 8 bits (NaN is 0).
+fn float8(v: f64) -> u8 {
+    if v.is_nan() {
+        return 0;
+    }
+    (v.clamp(0.0, 1.0) * 255.0).round() as u8
+}
+
+/// An unsigned `bits`-bit value (already offset, for signed samples) to 8 bits.
+fn scale8(v: u64, bits: u8) -> u8 {
+    let max = if bits >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
+    };
+    ((v as f64) * 255.0 / (max as f64)).round() as u8
+}
+
+/// The samples of rows packed at `bits` per sample, MSB first, each row padded to a
+/// whole byte: `row_samples` values per row, unsigned.
+fn unpack(
+    bytes: &[u8],
+    rows: usize,
+    row_samples: usize,
+    bits: u8,
+) -> Result<Vec<u64>, DecodeError> {
+    let row_bytes = (row_samples * usize::from(bits)).div_ceil(8);
+    if bytes.len() < rows * row_bytes {
+        return Err(corrupt("fewer sample bytes than the image needs"));
+    }
+    let mut out = Vec::with_capacity(rows * row_samples);
+    for row in bytes.chunks_exact(row_bytes).take(rows) {
+        let mut bit = 0usize;
+        for _ in 0..row_samples {
+            let mut v = 0u64;
+            for _ in 0..bits {
+                let b = (row[bit / 8] >> (7 - bit % 8)) & 1;
+                v = (v << 1) | u64::from(b);
+                bit += 1;
+            }
+            out.push(v);
+        }
+    }
+    Ok(out)
+}
+
+/// Native-order samples of `size` bytes each, as unsigned integers of that size.
+fn native(bytes: &[u8], size: usize) -> impl Iterator<Item = u64> + '_ {
+    bytes.chunks_exact(size).map(move |c| match size {
+        1 => u64::from(c[0]),
+        2 => u64::from(u16::from_ne_bytes([c[0], c[1]])),
+        4 => u64::from(u32::from_ne_bytes([c[0], c[1], c[2], c[3]])),
+        _ => u64::from_ne_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]),
+    })
+}
+
+/// What this module reads of a TIFF's first image: its size, channels and samples.
+struct Layout {
+    width: u32,
+    height: u32,
+    samples: usize,
+    bits: u8,
+    kind: Kind,
+}
+
+/// The first image's layout, or `Unsupported` when this module cannot read it.
+fn layout<R: Read + Seek>(d: &mut Decoder<R>) -> Result<Layout, DecodeError> {
+    let (width, height) = d.dimensions().map_err(from_tiff)?;
+    let (samples, bits) = match d.colortype().map_err(from_tiff)? {
+        ColorType::Gray(b) => (1usize, b),
+        ColorType::GrayA(b) => (2, b),
+        ColorType::RGB(b) => (3, b),
+        ColorType::RGBA(b) => (4, b),
+        other => {
+            return Err(DecodeError::Unsupported(format!(
+                "TIFF: {other:?} samples are not supported"
+            )))
+        }
+    };
+    let planar = d
+        .find_tag_unsigned::<u16>(Tag::PlanarConfiguration)
+        .map_err(from_tiff)?;
+    if samples > 1 && planar == Some(2) {
+        return Err(DecodeError::Unsupported(format!(
+            "TIFF: {bits}-bit samples in separate planes are not supported"
+        )));
+    }
+    let format = d
+        .find_tag_unsigned_vec::<u16>(Tag::SampleFormat)
+        .map_err(from_tiff)?
+        .unwrap_or_default();
+    let kind = match format.first().copied().unwrap_or(1) {
+        _ if format.windows(2).any(|w| w[0] != w[1]) => None,
+        1 => Some(Kind::Unsigned),
+        2 => Some(Kind::Signed),
+        3 => Some(Kind::Float),
+        _ => None,
+    };
+    let kind = match kind {
+        // The `tiff` crate reads packed depths for grey only.
+        Some(Kind::Unsigned) if matches!(bits, 8 | 16 | 32 | 64) || (samples == 1 && bits < 8) => {
+            Kind::Unsigned
+        }
+        Some(Kind::Signed) if matches!(bits, 8 | 16 | 32 | 64) => Kind::Signed,
+        Some(Kind::Float) if matches!(bits, 16 | 32 | 64) => Kind::Float,
+        _ => {
+            return Err(DecodeError::Unsupported(format!(
+                "TIFF: {bits}-bit samples of format {format:?} are not supported"
+            )))
+        }
+    };
+    Ok(Layout {
+        width,
+        height,
+        samples,
+        bits,
+        kind,
+    })
+}
+
+/// The size, channels and EXIF-style orientation of a TIFF this module reads (for
+/// headers `image` refuses).
+pub(crate) fn probe<R: Read + Seek>(input: R) -> Result<(u32, u32, u8, u16), DecodeError> {
+    let mut d = Decoder::new(input).map_err(from_tiff)?;
+    let l = layout(&mut d)?;
+    let orientation = d
+        .find_tag_unsigned::<u16>(Tag::Orientation)
+        .ok()
+        .flatten()
+        .filter(|o| (1..=8).contains(o))
+        .unwrap_or(1);
+    Ok((l.width, l.height, l.samples as u8, orientation))
+}
+
+/// Decodes the first image of a TIFF whose samples `image` refuses (see the module
+/// docs) into an 8-bit image, with its ICC profile.
+pub(crate) fn decode<R: Read + Seek>(
+    input: R,
+    max_bytes: u64,
+) -> Result<(DynamicImage, Option<Vec<u8>>), DecodeError> {
+    let mut limits = Limits::default();
+    let cap = usize::try_from(max_bytes).unwrap_or(usize::MAX);
+    limits.decoding_buffer_size = cap;
+    limits.intermediate_buffer_size = cap;
+    let mut d = Decoder::new(input).map_err(from_tiff)?.with_limits(limits);
+    let Layout {
+        width,
+        height,
+        samples,
+        bits,
+        kind,
+    } = layout(&mut d)?;
+    let aligned = matches!(bits, 8 | 16 | 32 | 64);
+    let (w, h) = (width as usize, height as usize);
+    let count = w * h * samples;
+    let need = count as u64 * u64::from(bits).div_ceil(8);
+    if need > max_bytes {
+        return Err(DecodeError::LimitExceeded(format!(
+            "TIFF: decoding needs {need} bytes, more than limitInputPixels allows"
+        )));
+    }
+    let white_is_zero = d
+        .find_tag_unsigned::<u16>(Tag::PhotometricInterpretation)
+        .map_err(from_tiff)?
+        == Some(0);
+    let profile = d.get_tag_u8_vec(Tag::IccProfile).ok();
+    let mut result = d.read_image().map_err(from_tiff)?;
+    let buffer = result.as_buffer(0);
+    let bytes = buffer.as_bytes();
+    let size = usize::from(bits.div_ceil(8)).next_power_of_two();
+    let mut data: Vec<u8> = if aligned {
+        if bytes.len() < count * size {
+            return Err(corrupt("fewer sample bytes than the image needs"));
+        }
+        let values = native(bytes, size).take(count);
+        match kind {
+            Kind::Unsigned => values.map(|v| scale8(v, bits)).collect(),
+            Kind::Signed => {
+                let offset = 1u64 << (bits - 1);
+                values
+                    .map(|v| scale8(v.wrapping_add(offset) & mask(bits), bits))
+                    .collect()
+            }
+            Kind::Float => values
+                .map(|v| match bits {
+                    16 => float8(f64::from(f16_to_f32(v as u16))),
+                    32 => float8(f64::from(f32::from_bits(v as u32))),
+                    _ => float8(f64::from_bits(v)),
+                })
+                .collect(),
+        }
+    } else {
+        unpack(bytes, h, w * samples, bits)?
+            .into_iter()
+            .map(|v| scale8(v, bits))
+            .collect()
+    };
+    if white_is_zero {
+        let colour = if samples == 2 { 1 } else { samples };
+        for px in data.chunks_exact_mut(samples) {
+            for v in &mut px[..colour] {
+                *v = 255 - *v;
+            }
+        }
+    }
+    Ok((image8(width, height, samples, data)?, profile))
+}
+
+/// The low `bits` bits set.
+fn mask(bits: u8) -> u64 {
+    if bits >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use super::*;
+
+    fn corpus(path: &str) -> Vec<u8> {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../__test__/corpora/");
+        std::fs::read(format!("{root}{path}")).expect("corpus file")
+    }
+
+    #[test]
+    fn packed_samples_unpack_msb_first_per_row() {
+        // Two rows of three 2-bit samples: 0b00_01_10 (pad 00), 0b11_00_01 (pad 00).
+        let v = unpack(&[0b0001_1000, 0b1100_0100], 2, 3, 2).expect("fits");
+        assert_eq!(v, vec![0, 1, 2, 3, 0, 1]);
+        assert_eq!(scale8(3, 2), 255);
+        assert_eq!(scale8(1, 2), 85);
+        assert_eq!(scale8(4095, 12), 255);
+        assert!(unpack(&[0], 2, 3, 2).is_err());
+        assert_eq!(f16_to_f32(0x3c00), 1.0);
+        assert_eq!(f16_to_f32(0x3800), 0.5);
+        assert_eq!(float8(0.5), 128);
+        assert_eq!(float8(f64::NAN), 0);
+    }
+
+    /// The libtiff pictures of one flower at many depths: each decodes to the size of
+    /// the 8-bit one, and close to its pixels.
+    #[test]
+    fn the_flower_at_other_depths_looks_like_the_8_bit_one() {
+        let dir = "image-tiff/tests/libtiffpic/depth/";
+        let load8 = |name: &str| {
+            image::load_from_memory(&corpus(&format!("{dir}{name}"))).expect("8-bit flower")
+        };
+        for (name, reference, allowed) in [
+            // Two bits keep four levels, four bits sixteen (measured 44, 8.0, 1.6, 0.48,
+            // 0.49 levels): far from 8 bits at 2 and 4, but the same picture.
+            ("flower-minisblack-02.tif", "flower-minisblack-08.tif", 50.0),
+            ("flower-minisblack-04.tif", "flower-minisblack-08.tif", 10.0),
+            ("flower-minisblack-06.tif", "flower-minisblack-08.tif", 3.0),
+            ("flower-minisblack-32.tif", "flower-minisblack-08.tif", 1.5),
+            ("flower-rgb-contig-32.tif", "flower-rgb-contig-08.tif", 1.5),
+        ] {
+            let (image, _) = decode(Cursor::new(corpus(&format!("{dir}{name}"))), 1 << 30)
+                .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            let (ours, theirs) = (image.to_rgb8(), load8(reference).to_rgb8());
+            assert_eq!(ours.dimensions(), theirs.dimensions(), "{name}");
+            let diff = ours
+                .as_raw()
+                .iter()
+                .zip(theirs.as_raw())
+                .map(|(&a, &b)| f64::from(a.abs_diff(b)))
+                .sum::<f64>()
+                / ours.as_raw().len() as f64;
+            assert!(diff < allowed, "{name}: mean difference {diff}");
+        }
+    }
+
+    #[test]
+    fn float_and_signed_samples_decode() {
+        // image-tiff's half-float pattern (1.0, and below 0.001 elsewhere, as its own tests
+        // check), with either predictor: white and black only, both present.
+        for name in ["white-fp16-pred2.tiff", "white-fp16-pred3.tiff"] {
+            let bytes = corpus(&format!("image-tiff/tests/images/{name}"));
+            let (image, _) =
+                decode(Cursor::new(&bytes), 1 << 30).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            let px = image.to_luma8().into_raw();
+            assert!(px.iter().all(|&v| v == 0 || v == 255), "{name}");
+            assert!(px.contains(&0) && px.contains(&255), "{name}");
+        }
+        // Pillow's signed 8- and 16-bit greys decode; the 8-bit one is a picture.
+        let load = |name: &str| {
+            decode(
+                Cursor::new(corpus(&format!("pillow/Tests/images/{name}"))),
+                1 << 30,
+            )
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"))
+            .0
+            .to_luma8()
+        };
+        let (a, b) = (load("8bit.s.tif"), load("16bit.s.tif"));
+        assert_eq!((a.dimensions(), b.dimensions()), ((128, 128), (10, 10)));
+        assert!(a.as_raw().iter().any(|&v| v != a.as_raw()[0]), "not flat");
+    }
+
+    #[test]
+    fn the_byte_budget_is_kept_and_other_layouts_stay_unsupported() {
+        let bytes = corpus("image-tiff/tests/libtiffpic/depth/flower-minisblack-04.tif");
+        assert!(matches!(
+            decode(Cursor::new(&bytes), 1000),
+            Err(DecodeError::LimitExceeded(_))
+        ));
+        let palette = corpus("image-tiff/tests/libtiffpic/depth/flower-palette-08.tif");
+        assert!(matches!(
+            decode(Cursor::new(&palette), 1 << 30),
+            Err(DecodeError::Unsupported(_))
+        ));
+    }
+}
