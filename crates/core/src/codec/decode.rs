@@ -128,7 +128,8 @@ pub fn probe(bytes: &[u8]) -> Result<Header, DecodeError> {
     .into_decoder();
     if let (Err(image::ImageError::Unsupported(_)), Format::Tiff) = (&decoder, format) {
         // Samples `image` refuses but `tiff_samples` reads.
-        if let Ok((width, height, channels, orientation)) = tiff_samples::probe(Cursor::new(bytes))
+        if let Ok((width @ 1.., height @ 1.., channels, orientation)) =
+            tiff_samples::probe(Cursor::new(bytes)).or_else(|_| tiff_samples::probe_palette(bytes))
         {
             return Ok(Header {
                 format,
@@ -318,8 +319,18 @@ pub fn decode(
             tiff_planar::decode(buffered(src), budget)?
         }
         Format::Tiff => match decode_image(buffered(src), format, image_format, budget) {
-            // Samples `image` refuses (packed depths, signed, 16/64-bit float).
+            // Samples `image` refuses (packed depths, signed, 16/64-bit float, palettes).
             Err(DecodeError::Unsupported(why)) => tiff_samples::decode(buffered(src), budget)
+                .or_else(|e| match e {
+                    // Palettes need the whole file (a patched copy of it).
+                    DecodeError::Unsupported(_) if src.len() <= budget => {
+                        let bytes = source::prefix(src, src.len()).map_err(|e| {
+                            DecodeError::Corrupt(format!("TIFF: the input cannot be read: {e}"))
+                        })?;
+                        tiff_samples::decode_palette(&bytes, budget)
+                    }
+                    other => Err(other),
+                })
                 .map_err(|e| match e {
                     DecodeError::Unsupported(_) => DecodeError::Unsupported(why),
                     other => other,

@@ -11,8 +11,10 @@
 //! - floats are taken as 0.0..=1.0 and clamped, as `image` takes 32-bit float TIFFs;
 //! - `WhiteIsZero` grey is inverted (alpha never is).
 //!
-//! Grey, grey+alpha, RGB and RGBA with interleaved samples only; other layouts (planes
-//! stored apart, palettes, YCbCr, CMYK, Lab) stay unsupported. Invariant:
+//! Grey, grey+alpha, RGB and RGBA with interleaved samples, and palettes of 1 to 8 bits
+//! (which the `tiff` crate refuses: read here as grey indices from a copy of the file
+//! whose first IFD says MinIsBlack, then looked up in the ColorMap); other layouts
+//! (planes stored apart, YCbCr, CMYK, Lab) stay unsupported. Invariant:
 //! nothing larger than `max_bytes` is allocated for the samples.
 
 use std::io::{Read, Seek};
@@ -278,6 +280,132 @@ pub(crate) fn decode<R: Read + Seek>(
     Ok((image8(width, height, samples, data)?, profile))
 }
 
+/// PhotometricInterpretation values.
+const MIN_IS_BLACK: u16 = 1;
+const PALETTE: u16 = 3;
+
+/// A copy of `bytes` whose first IFD's PhotometricInterpretation is MinIsBlack instead of
+/// Palette (classic or BigTIFF, either byte order), or `None` when it is not a palette
+/// TIFF with that tag stored inline as one SHORT.
+fn as_grey_indices(bytes: &[u8]) -> Option<Vec<u8>> {
+    let big_endian = match bytes.get(..2)? {
+        b"II" => false,
+        b"MM" => true,
+        _ => return None,
+    };
+    let u16_at = |at: usize| -> Option<u16> {
+        let b = [*bytes.get(at)?, *bytes.get(at + 1)?];
+        Some(if big_endian {
+            u16::from_be_bytes(b)
+        } else {
+            u16::from_le_bytes(b)
+        })
+    };
+    let u64_at = |at: usize, n: usize| -> Option<u64> {
+        let b = bytes.get(at..at + n)?;
+        Some(b.iter().enumerate().fold(0u64, |v, (i, &x)| {
+            let shift = if big_endian { 8 * (n - 1 - i) } else { 8 * i };
+            v | (u64::from(x) << shift)
+        }))
+    };
+    // Classic TIFF: 4-byte offsets, 2-byte entry counts, 12-byte entries; BigTIFF: 8, 8, 20.
+    let (ifd, count_len, entry_len, value_at) = match u16_at(2)? {
+        42 => (u64_at(4, 4)?, 2, 12, 8),
+        43 => (u64_at(8, 8)?, 8, 20, 12),
+        _ => return None,
+    };
+    let ifd = usize::try_from(ifd).ok()?;
+    let entries = usize::try_from(u64_at(ifd, count_len)?).ok()?;
+    for i in 0..entries.min(4096) {
+        let entry = ifd + count_len + i * entry_len;
+        if u16_at(entry)? != Tag::PhotometricInterpretation.to_u16() {
+            continue;
+        }
+        // Type SHORT (3), one value, inline: the value is the entry's first two bytes.
+        let count = u64_at(entry + 4, if entry_len == 12 { 4 } else { 8 })?;
+        if u16_at(entry + 2)? != 3 || count != 1 || u16_at(entry + value_at)? != PALETTE {
+            return None;
+        }
+        let mut copy = bytes.to_vec();
+        let v = if big_endian {
+            MIN_IS_BLACK.to_be_bytes()
+        } else {
+            MIN_IS_BLACK.to_le_bytes()
+        };
+        copy[entry + value_at..entry + value_at + 2].copy_from_slice(&v);
+        return Some(copy);
+    }
+    None
+}
+
+/// The colour map of a palette TIFF of `bits`-bit indices, as 8-bit RGB triples.
+fn colour_map<R: Read + Seek>(d: &mut Decoder<R>, bits: u8) -> Result<Vec<[u8; 3]>, DecodeError> {
+    let map = d
+        .find_tag_unsigned_vec::<u16>(Tag::ColorMap)
+        .map_err(from_tiff)?
+        .ok_or_else(|| corrupt("a palette image without a ColorMap"))?;
+    let n = 1usize << bits;
+    if map.len() != 3 * n {
+        return Err(corrupt(format!(
+            "ColorMap holds {} values, not 3 x {n}",
+            map.len()
+        )));
+    }
+    let to8 = |v: u16| ((u32::from(v) + 128) / 257) as u8;
+    Ok((0..n)
+        .map(|i| [to8(map[i]), to8(map[n + i]), to8(map[2 * n + i])])
+        .collect())
+}
+
+/// The size of a palette TIFF this module reads, as [`probe`] gives it.
+pub(crate) fn probe_palette(bytes: &[u8]) -> Result<(u32, u32, u8, u16), DecodeError> {
+    let grey = as_grey_indices(bytes).ok_or_else(|| DecodeError::Unsupported("TIFF".into()))?;
+    let (w, h, _, orientation) = probe(std::io::Cursor::new(&grey))?;
+    Ok((w, h, 3, orientation))
+}
+
+/// Decodes a palette TIFF of 1- to 8-bit indices into RGB (see the module docs).
+pub(crate) fn decode_palette(
+    bytes: &[u8],
+    max_bytes: u64,
+) -> Result<(DynamicImage, Option<Vec<u8>>), DecodeError> {
+    let grey = as_grey_indices(bytes).ok_or_else(|| DecodeError::Unsupported("TIFF".into()))?;
+    let mut d = Decoder::new(std::io::Cursor::new(&grey)).map_err(from_tiff)?;
+    let l = layout(&mut d)?;
+    if l.samples != 1 || l.bits > 8 || l.kind != Kind::Unsigned {
+        return Err(DecodeError::Unsupported(format!(
+            "TIFF: {}-bit palettes of {} samples are not supported",
+            l.bits, l.samples
+        )));
+    }
+    let (w, h) = (l.width as usize, l.height as usize);
+    let need = (w * h * 3) as u64;
+    if need > max_bytes {
+        return Err(DecodeError::LimitExceeded(format!(
+            "TIFF: decoding needs {need} bytes, more than limitInputPixels allows"
+        )));
+    }
+    let map = colour_map(&mut d, l.bits)?;
+    let profile = d.get_tag_u8_vec(Tag::IccProfile).ok();
+    let mut result = d.read_image().map_err(from_tiff)?;
+    let buffer = result.as_buffer(0);
+    let indices: Vec<u64> = if l.bits == 8 {
+        let bytes = buffer.as_bytes();
+        if bytes.len() < w * h {
+            return Err(corrupt("fewer sample bytes than the image needs"));
+        }
+        bytes[..w * h].iter().map(|&v| u64::from(v)).collect()
+    } else {
+        unpack(buffer.as_bytes(), h, w, l.bits)?
+    };
+    let mut data = Vec::with_capacity(w * h * 3);
+    for i in indices {
+        // Indices are below 2^bits, the map's length.
+        data.extend_from_slice(&map[i as usize]);
+    }
+    Ok((image8(l.width, l.height, 3, data)?, profile))
+}
+
 /// The low `bits` bits set.
 fn mask(bits: u8) -> u64 {
     if bits >= 64 {
@@ -370,6 +498,45 @@ mod tests {
         let (a, b) = (load("8bit.s.tif"), load("16bit.s.tif"));
         assert_eq!((a.dimensions(), b.dimensions()), ((128, 128), (10, 10)));
         assert!(a.as_raw().iter().any(|&v| v != a.as_raw()[0]), "not flat");
+    }
+
+    #[test]
+    fn palettes_decode_to_their_colours() {
+        // libtiff's flower in 8-bit palette colours, against the 8-bit RGB flower.
+        let dir = "image-tiff/tests/libtiffpic/depth/";
+        let rgb = image::load_from_memory(&corpus(&format!("{dir}flower-rgb-contig-08.tif")))
+            .expect("rgb flower")
+            .to_rgb8();
+        let (image, _) = decode_palette(&corpus(&format!("{dir}flower-palette-08.tif")), 1 << 30)
+            .expect("palette flower");
+        let ours = image.to_rgb8();
+        assert_eq!(ours.dimensions(), rgb.dimensions());
+        let diff = ours
+            .as_raw()
+            .iter()
+            .zip(rgb.as_raw())
+            .map(|(&a, &b)| f64::from(a.abs_diff(b)))
+            .sum::<f64>()
+            / ours.as_raw().len() as f64;
+        assert!(diff < 12.0, "mean difference {diff}");
+        // 2- and 4-bit indices, and image-tiff's 1-, 4- and 8-bit palettes, decode too.
+        for name in ["flower-palette-02.tif", "flower-palette-04.tif"] {
+            let (image, _) = decode_palette(&corpus(&format!("{dir}{name}")), 1 << 30)
+                .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            assert_eq!(image.to_rgb8().dimensions(), rgb.dimensions(), "{name}");
+        }
+        for name in [
+            "palette-1c-1b.tiff",
+            "palette-1c-4b.tiff",
+            "palette-1c-8b.tiff",
+        ] {
+            let bytes = corpus(&format!("image-tiff/tests/images/{name}"));
+            assert!(probe_palette(&bytes).is_ok(), "{name}");
+            decode_palette(&bytes, 1 << 30).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        }
+        // Not a palette: left alone.
+        assert!(as_grey_indices(&corpus(&format!("{dir}flower-rgb-contig-08.tif"))).is_none());
+        assert!(as_grey_indices(b"II*\0").is_none());
     }
 
     #[test]
