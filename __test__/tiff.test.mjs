@@ -1,5 +1,6 @@
-// TIFF layouts the `image` crate refuses and corepool reads itself (codec/tiff_samples.rs):
-// palettes and 4-bit grey decode to sharp's size and pixels. (32-bit, signed and float
+// TIFF layouts the `image` crate refuses and corepool reads itself (codec/tiff_samples.rs:
+// palettes, 4-bit grey, JPEG-compressed YCbCr), and WebP-compressed TIFF (the `tiff`
+// crate's webp feature) decode to sharp's size and pixels. (32-bit, signed and float
 // samples are checked in Rust against the 8-bit twin of the same picture: libvips keeps
 // them in their own range, so sharp's 8-bit output of them is not a reference.)
 import { test } from 'node:test'
@@ -13,13 +14,18 @@ import { lumaSsim } from './helpers.mjs'
 const { processImage, metadata } = createRequire(import.meta.url)('../index.js')
 const CORPORA = path.join(path.dirname(fileURLToPath(import.meta.url)), 'corpora')
 
-test('palette and low-bit grey TIFFs decode like sharp', async () => {
+test('palette, low-bit grey, JPEG-YCbCr and WebP TIFFs decode like sharp', async () => {
   for (const file of [
     'image-tiff/tests/libtiffpic/depth/flower-palette-08.tif',
     'image-tiff/tests/libtiffpic/depth/flower-palette-04.tif',
     'image-tiff/tests/libtiffpic/jello.tif',
     'image-tiff/tests/images/palette-1c-8b.tiff',
     'image-tiff/tests/libtiffpic/depth/flower-minisblack-04.tif',
+    // JPEG-compressed YCbCr strips and tiles, and WebP-compressed strips.
+    'image-rs/tests/images/tiff/testsuite/ycbcr_jpeg_8bit.tif',
+    'image-tiff/tests/images/tiled-jpeg-ycbcr.tif',
+    'image-tiff/tests/images/quad-tile.jpg.tiff',
+    'pillow/Tests/images/hopper_webp.tif',
   ]) {
     const input = path.join(CORPORA, file)
     const [ours, theirs, info] = await Promise.all([

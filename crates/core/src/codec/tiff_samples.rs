@@ -33,7 +33,13 @@ enum Kind {
     Unsigned,
     Signed,
     Float,
+    /// 8-bit YCbCr out of JPEG-compressed strips or tiles (the `tiff` crate leaves the
+    /// JPEG's colour space as it is): converted to RGB with JFIF's full-range BT.601.
+    YCbCr,
 }
+
+/// TIFF's Compression value for JPEG (the "new-style" JPEG of TIFF 6 technote 2).
+const JPEG_COMPRESSION: u16 = 7;
 
 /// An 8-bit image of `samples` (1 to 4) interleaved channels.
 pub(super) fn image8(
@@ -140,11 +146,25 @@ struct Layout {
 /// The first image's layout, or `Unsupported` when this module cannot read it.
 fn layout<R: Read + Seek>(d: &mut Decoder<R>) -> Result<Layout, DecodeError> {
     let (width, height) = d.dimensions().map_err(from_tiff)?;
+    let compression = d
+        .find_tag_unsigned::<u16>(Tag::Compression)
+        .map_err(from_tiff)?;
+    let mut ycbcr = false;
     let (samples, bits) = match d.colortype().map_err(from_tiff)? {
         ColorType::Gray(b) => (1usize, b),
         ColorType::GrayA(b) => (2, b),
         ColorType::RGB(b) => (3, b),
         ColorType::RGBA(b) => (4, b),
+        // Grey with one extra sample of unspecified meaning: taken as alpha, as libvips
+        // takes it.
+        ColorType::Multiband {
+            bit_depth: b,
+            num_samples: 2,
+        } => (2, b),
+        ColorType::YCbCr(8) if compression == Some(JPEG_COMPRESSION) => {
+            ycbcr = true;
+            (3, 8)
+        }
         other => {
             return Err(DecodeError::Unsupported(format!(
                 "TIFF: {other:?} samples are not supported"
@@ -171,6 +191,7 @@ fn layout<R: Read + Seek>(d: &mut Decoder<R>) -> Result<Layout, DecodeError> {
         _ => None,
     };
     let kind = match kind {
+        Some(Kind::Unsigned) if ycbcr => Kind::YCbCr,
         // The `tiff` crate reads packed depths for grey only.
         Some(Kind::Unsigned) if matches!(bits, 8 | 16 | 32 | 64) || (samples == 1 && bits < 8) => {
             Kind::Unsigned
@@ -249,6 +270,10 @@ pub(crate) fn decode<R: Read + Seek>(
         let values = native(bytes, size).take(count);
         match kind {
             Kind::Unsigned => values.map(|v| scale8(v, bits)).collect(),
+            Kind::YCbCr => {
+                let ycc: Vec<u8> = values.map(|v| v as u8).collect();
+                ycbcr_to_rgb(&ycc)
+            }
             Kind::Signed => {
                 let offset = 1u64 << (bits - 1);
                 values
@@ -404,6 +429,25 @@ pub(crate) fn decode_palette(
         data.extend_from_slice(&map[i as usize]);
     }
     Ok((image8(l.width, l.height, 3, data)?, profile))
+}
+
+/// JFIF's full-range BT.601 YCbCr to RGB, three samples a pixel.
+fn ycbcr_to_rgb(ycc: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(ycc.len());
+    for px in ycc.chunks_exact(3) {
+        let (y, cb, cr) = (
+            f32::from(px[0]),
+            f32::from(px[1]) - 128.0,
+            f32::from(px[2]) - 128.0,
+        );
+        let to8 = |v: f32| (v + 0.5).clamp(0.0, 255.0) as u8;
+        out.extend_from_slice(&[
+            to8(y + 1.402 * cr),
+            to8(y - 0.344_136 * cb - 0.714_136 * cr),
+            to8(y + 1.772 * cb),
+        ]);
+    }
+    out
 }
 
 /// The low `bits` bits set.
