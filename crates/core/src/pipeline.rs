@@ -95,6 +95,7 @@ fn process_source(
     cancel: &CancelFlag,
 ) -> Result<Encoded, Failure> {
     codec::check_limit(header, opts.limit_input_pixels)?;
+    let _in_flight = crate::recycle::ImageInFlight::enter();
     let format = opts.output_format(header.format);
     let raster = transform(src, header, format, opts, cancel)?;
     let data = codec::encode(&raster, format, &opts.encode_settings())?;

@@ -52,10 +52,35 @@ pub const PREFILL_WAIT: Duration = Duration::from_secs(2);
 /// Decoded pixels of large images: the JPEG decoder writes into a buffer taken from
 /// here, and the pipeline gives the decoded raster's buffer back once the resize has
 /// made its successor. Up to [`PIXEL_BUFFERS`] buffers, one per thread decoding at once
-/// on most machines, and at most [`PIXEL_POOL_BYTES`]. Measured on 24 large photos to
+/// on most machines, and at most [`PIXEL_POOL_BYTES`]; emptied whenever no image is
+/// being processed ([`ImageInFlight`]). Measured on 24 large photos to
 /// 1920 wide (full-size decodes): the kernel's page faults and zeroing were a sixth of
 /// the batch's CPU time before.
 pub static PIXELS: BufferPool<u8> = BufferPool::with_limits(PIXEL_BUFFERS, PIXEL_POOL_BYTES);
+/// Images being processed now; when the last one ends, [`PIXELS`] is emptied, so the
+/// pool speeds up a batch (and calls that overlap) but holds nothing once the work is
+/// done: a call's memory is released after it, as a server expects.
+static IMAGES_IN_FLIGHT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Held while one image is processed (see [`IMAGES_IN_FLIGHT`]); dropping the last one,
+/// on success, failure or unwinding, frees the pooled pixel buffers.
+pub(crate) struct ImageInFlight(());
+
+impl ImageInFlight {
+    pub(crate) fn enter() -> Self {
+        IMAGES_IN_FLIGHT.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        Self(())
+    }
+}
+
+impl Drop for ImageInFlight {
+    fn drop(&mut self) {
+        if IMAGES_IN_FLIGHT.fetch_sub(1, std::sync::atomic::Ordering::AcqRel) == 1 {
+            PIXELS.clear();
+        }
+    }
+}
+
 /// Most buffers [`PIXELS`] keeps.
 pub const PIXEL_BUFFERS: usize = 8;
 /// Most bytes [`PIXELS`] keeps.
