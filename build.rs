@@ -1,6 +1,21 @@
 fn main() {
     warn_without_nasm();
+    bind_symbols_locally();
     napi_build::setup();
+}
+
+/// rav1d's x86 assembly (AVIF decoding) reads its tables, Rust statics exported for it,
+/// with PC-relative relocations, which a shared library may use only for symbols bound
+/// inside it; ELF makes exported symbols preemptible, and the link of the addon fails
+/// ("relocation R_X86_64_PC32 cannot be used against symbol dav1d_mc_subpel_filters",
+/// memorysafety/rav1d#1367). `-Bsymbolic` binds the addon's own symbols to their own
+/// definitions: nothing outside ever overrides them anyway. (Mach-O and PE have no
+/// symbol preemption, so only ELF targets need it.)
+fn bind_symbols_locally() {
+    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    if matches!(os.as_str(), "linux" | "android" | "freebsd") {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-Bsymbolic");
+    }
 }
 
 /// MozJPEG's SIMD code for x86 is assembled with nasm. mozjpeg-sys builds the plain C

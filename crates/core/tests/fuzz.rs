@@ -525,6 +525,15 @@ fn generated_seeds() -> Vec<Seed> {
         name: "gen-orient6.jpg".into(),
         bytes: oriented,
     });
+    // AVIF (rav1e through ravif): colour, and colour with an alpha item.
+    seeds.push(Seed {
+        name: "gen-rgb.avif".into(),
+        bytes: corepool_encode(&rgb, Format::Avif, false),
+    });
+    seeds.push(Seed {
+        name: "gen-alpha.avif".into(),
+        bytes: corepool_encode(&rgba, Format::Avif, false),
+    });
     // An animated GIF: three frames.
     let mut gif = Vec::new();
     {
@@ -819,6 +828,31 @@ fn header_edit(b: &mut [u8], rng: &mut Rng) -> Option<String> {
             }
         }
         Some(Format::Tiff) => tiff_edit(b, rng),
+        Some(Format::Avif) => {
+            // The ispe box of an item: version/flags, then width and height (BE32); or
+            // an iloc extent's length/offset fields, by the same token.
+            let boxes: Vec<usize> = b
+                .windows(4)
+                .enumerate()
+                .filter(|(_, w)| matches!(*w, b"ispe" | b"iloc" | b"ipma" | b"av1C"))
+                .map(|(i, _)| i)
+                .collect();
+            if boxes.is_empty() {
+                return None;
+            }
+            let at = *rng.pick(&boxes);
+            let field = at + 8 + 4 * rng.below(4);
+            let v = if &b[at..at + 4] == b"ispe" {
+                dimension(rng, 32)
+            } else {
+                *rng.pick(&INTERESTING_32)
+            };
+            put_be32(b, field, v);
+            Some(format!(
+                "AVIF {} field at {field} = {v:#x}",
+                String::from_utf8_lossy(&b[at..at + 4])
+            ))
+        }
         _ => None,
     }
 }
