@@ -3,7 +3,7 @@
 //! Seeds are real fixtures (`__test__/fixtures/photos/`) plus small images generated
 //! here in the formats the fixtures lack (WebP lossy and lossless, TIFF 8/16-bit, BMP,
 //! 16-bit and grey+alpha PNG, grey, progressive, CMYK and EXIF-rotated JPEG, an
-//! animated GIF). Each case takes one seed, applies one to four mutations (bit flips,
+//! animated GIF and WebP, AVIF with and without alpha). Each case takes one seed, applies one to four mutations (bit flips,
 //! interesting byte values, 16/32-bit interesting values, truncation, duplicated or
 //! deleted ranges, random bytes, and format-aware header edits that set the declared
 //! width/height, or a TIFF tag, to huge, zero or odd values, with the PNG CRC fixed
@@ -559,6 +559,25 @@ fn generated_seeds() -> Vec<Seed> {
         name: "gen-animated.gif".into(),
         bytes: gif,
     });
+    // An animated WebP: three frames of different durations, played twice.
+    let config = webp::WebPConfig::new().expect("webp config");
+    let frames: Vec<Raster> = (0..3u8)
+        .map(|i| Raster::filled(18, 12, 4, [i * 90, 40, 200 - i * 60, 255 - i * 50]))
+        .collect();
+    let mut encoder = webp::AnimEncoder::new(18, 12, &config);
+    encoder.set_loop_count(2);
+    for (i, frame) in frames.iter().enumerate() {
+        encoder.add_frame(webp::AnimFrame::from_rgba(
+            &frame.data,
+            18,
+            12,
+            i as i32 * 90,
+        ));
+    }
+    seeds.push(Seed {
+        name: "gen-animated.webp".into(),
+        bytes: encoder.try_encode().expect("animated webp").to_vec(),
+    });
     seeds
 }
 
@@ -1002,7 +1021,7 @@ fn mutate(b: &mut Vec<u8>, rng: &mut Rng) -> String {
 }
 
 /// The options of a case: mostly width 64, sometimes other fits, rotation, flips,
-/// grayscale, or another output format (AVIF is left out: slow and write-only).
+/// grayscale, `animated`, or another output format (AVIF output is left out: slow).
 fn case_options(rng: &mut Rng) -> (ProcessOptions, String) {
     let mut o = ProcessOptions {
         resize: ResizeRequest {
@@ -1040,6 +1059,10 @@ fn case_options(rng: &mut Rng) -> (ProcessOptions, String) {
     if rng.chance(5) {
         o.auto_orient = false;
         what.push("autoOrient false".into());
+    }
+    if rng.chance(15) {
+        o.animated = true;
+        what.push("animated".into());
     }
     if rng.chance(20) {
         let f = *rng.pick(&[
