@@ -41,11 +41,30 @@ pub struct ImageItem {
     in_idat: bool,
 }
 
+/// A grid image (`grid` item): tiles of AV1 items, row by row, cropped to `width` by
+/// `height` (from the item's data, the `ImageGrid` structure).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GridLayout {
+    pub rows: u32,
+    pub columns: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// The most tiles a grid may have (ImageGrid allows 256x256).
+pub const MAX_TILES: usize = 256 * 256;
+
 /// The items and properties of an AVIF file that decoding needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Avif {
+    /// The picture: an AV1 item, or a grid item whose tiles are `tiles`.
     pub primary: ImageItem,
+    /// The tiles of a grid primary item, in row order (`dimg` references); empty for
+    /// a single AV1 item.
+    pub tiles: Vec<ImageItem>,
     pub alpha: Option<ImageItem>,
+    /// The tiles of a grid alpha item.
+    pub alpha_tiles: Vec<ImageItem>,
     /// The colour is premultiplied by the alpha (a `prem` reference).
     pub premultiplied: bool,
     pub nclx: Option<Nclx>,
@@ -100,6 +119,27 @@ impl Avif {
             return Err(corrupt("an image item has no data"));
         }
         Ok(data)
+    }
+
+    /// The layout of a grid item, from its data.
+    pub fn grid_layout(&self, item: &ImageItem, file: &[u8]) -> Result<GridLayout, DecodeError> {
+        let data = self.item_data(item, file)?;
+        let mut r = Reader::new(&data);
+        let _version = r.u8()?;
+        let flags = r.u8()?;
+        let rows = u32::from(r.u8()?) + 1;
+        let columns = u32::from(r.u8()?) + 1;
+        let (width, height) = if flags & 1 != 0 {
+            (r.u32()?, r.u32()?)
+        } else {
+            (u32::from(r.u16()?), u32::from(r.u16()?))
+        };
+        Ok(GridLayout {
+            rows,
+            columns,
+            width,
+            height,
+        })
     }
 
     /// The displayed size: `ispe` with the quarter turns applied.
@@ -177,12 +217,7 @@ pub fn parse(bytes: &[u8]) -> Result<Avif, DecodeError> {
         .map(|(_, k)| *k)
         .ok_or_else(|| corrupt("the primary item is not described"))?;
     match &kind {
-        b"av01" => {}
-        b"grid" => {
-            return Err(DecodeError::Unsupported(
-                "AVIF: grid images (tiled items) are not supported".into(),
-            ))
-        }
+        b"av01" | b"grid" => {}
         other => {
             return Err(DecodeError::Unsupported(format!(
                 "AVIF: the primary item is of type '{}', not AV1",
@@ -191,6 +226,12 @@ pub fn parse(bytes: &[u8]) -> Result<Avif, DecodeError> {
         }
     }
     let primary = parsed.image(primary_id)?;
+    let tiles = parsed.tiles(primary_id, &kind)?;
+    let mut primary = primary;
+    if primary.config.is_none() {
+        // A grid's av1C is its tiles'.
+        primary.config = tiles.first().and_then(|t| t.config);
+    }
     let alpha_id = parsed
         .references
         .iter()
@@ -206,9 +247,20 @@ pub fn parse(bytes: &[u8]) -> Result<Avif, DecodeError> {
             }) && parsed
                 .item_types
                 .iter()
-                .any(|(i, k)| *i == id && k == b"av01")
+                .any(|(i, k)| *i == id && (k == b"av01" || k == b"grid"))
         });
     let alpha = alpha_id.map(|id| parsed.image(id)).transpose()?;
+    let alpha_tiles = match alpha_id {
+        Some(id) => {
+            let kind = parsed
+                .item_types
+                .iter()
+                .find(|(i, _)| *i == id)
+                .map_or(*b"av01", |(_, k)| *k);
+            parsed.tiles(id, &kind)?
+        }
+        None => Vec::new(),
+    };
     let premultiplied = alpha_id.is_some_and(|a| {
         parsed
             .references
@@ -232,7 +284,9 @@ pub fn parse(bytes: &[u8]) -> Result<Avif, DecodeError> {
     }
     Ok(Avif {
         primary,
+        tiles,
         alpha,
+        alpha_tiles,
         premultiplied,
         nclx,
         icc,
@@ -311,6 +365,38 @@ impl MetaBoxes {
             .filter(move |(item, _)| *item == id)
             .flat_map(|(_, indices)| indices.iter())
             .filter_map(|&i| self.properties.get(usize::from(i).checked_sub(1)?))
+    }
+
+    /// The tiles of item `id` when it is a grid (its `dimg` references, in order, each
+    /// an AV1 item); none for an AV1 item.
+    fn tiles(&self, id: u32, kind: &[u8; 4]) -> Result<Vec<ImageItem>, DecodeError> {
+        if kind != b"grid" {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<u32> = self
+            .references
+            .iter()
+            .filter(|r| &r.kind == b"dimg" && r.from == id)
+            .flat_map(|r| r.to.iter().copied())
+            .collect();
+        if ids.is_empty() || ids.len() > MAX_TILES {
+            return Err(corrupt(&format!("a grid has {} tiles", ids.len())));
+        }
+        ids.into_iter()
+            .map(|tile| {
+                let is_av1 = self
+                    .item_types
+                    .iter()
+                    .any(|(i, k)| *i == tile && k == b"av01");
+                if is_av1 {
+                    self.image(tile)
+                } else {
+                    Err(DecodeError::Unsupported(
+                        "AVIF: a grid tile is not an AV1 item".into(),
+                    ))
+                }
+            })
+            .collect()
     }
 
     fn image(&self, id: u32) -> Result<ImageItem, DecodeError> {
