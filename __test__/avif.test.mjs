@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import fs from 'node:fs'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import sharp from 'sharp'
 import { decode, lumaSsim, meanAbsDiff, photo, tmpDir } from './helpers.mjs'
 
@@ -131,4 +132,23 @@ test('limitInputPixels applies to AVIF from its header', async () => {
   })
   const { info } = await processImage(rgb, { width: 40, limitInputPixels: 451 * 300 })
   assert.equal(info.width, 40)
+})
+
+test('a grid (tiled) AVIF decodes as sharp decodes it', async () => {
+  const file = path.join(
+    path.dirname(fileURLToPath(import.meta.url)),
+    'corpora',
+    'sharp',
+    'test',
+    'fixtures',
+    'pitm.avif',
+  )
+  const reference = await sharp(file).png().toBuffer()
+  const { data } = await processImage(file, { format: 'png' })
+  const [ours, theirs] = [await decode(data), await decode(reference)]
+  assert.deepEqual([ours.info.width, ours.info.height], [theirs.info.width, theirs.info.height])
+  assert.ok((await lumaSsim(data, reference)) >= 0.97)
+  assert.ok(meanAbsDiff(ours, theirs) < 2)
+  const meta = await metadata(file)
+  assert.deepEqual([meta.format, meta.width, meta.height], ['avif', theirs.info.width, theirs.info.height])
 })
