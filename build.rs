@@ -20,9 +20,10 @@ fn bind_symbols_locally() {
 
 /// MozJPEG's SIMD code for x86 is assembled with nasm. mozjpeg-sys builds the plain C
 /// code instead when nasm is missing, without a word, and JPEG then decodes and
-/// encodes markedly slower (issue 11 measured 1.07x sharp instead of 1.21x). Say so
-/// once, with the fix. Published binaries are always SIMD builds (`npm run package`
-/// refuses to run without nasm).
+/// encodes markedly slower (issue 11 measured 1.07x sharp instead of 1.21x). rav1d
+/// (AVIF decoding) assembles its x86 SIMD with nasm too, and its build fails without
+/// it. Say so once, with the fix. Published binaries are always
+/// SIMD builds (`npm run package` refuses to run without nasm).
 fn warn_without_nasm() {
     let arch = std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
     if !matches!(arch.as_str(), "x86" | "x86_64") {
@@ -34,9 +35,10 @@ fn warn_without_nasm() {
         .is_ok_and(|out| out.status.success());
     if !found {
         println!(
-            "cargo:warning=nasm is not on PATH: MozJPEG is being built without its SIMD code, so JPEG \
-             decoding and encoding will be markedly slower. Install nasm (apt-get install nasm, \
-             brew install nasm or choco install nasm), then rebuild (cargo clean -p mozjpeg-sys first)."
+            "cargo:warning=nasm is not on PATH: rav1d (AVIF input) cannot be built without it, and \
+             MozJPEG would be built without its SIMD code (JPEG markedly slower). Install nasm \
+             (apt-get install nasm, brew install nasm or choco install nasm), then rebuild \
+             (cargo clean -p mozjpeg-sys first)."
         );
     }
 }
