@@ -81,7 +81,7 @@ export interface ImageHooks {
 
 /** What the header of an image says. */
 export interface ImageInfo {
-  /** 'jpeg', 'png', 'webp', 'gif', 'tiff' or 'bmp'. */
+  /** 'jpeg', 'png', 'webp', 'avif', 'gif', 'tiff' or 'bmp'. */
   format: string
   /** As stored (before EXIF orientation). */
   width: number
@@ -92,6 +92,12 @@ export interface ImageInfo {
   orientation: number
   /** Input size in bytes. */
   size: number
+  /** GIF and WebP: the number of frames (1 for a still image). */
+  pages?: number
+  /** GIF and animated WebP: each frame's delay in milliseconds. */
+  delay?: Array<number>
+  /** GIF and animated WebP: how many times the animation plays, 0 for forever. */
+  loop?: number
 }
 
 /** The outcome for one input of `processImages`, in input order. */
@@ -239,6 +245,11 @@ export interface ProcessOptions {
   grayscale?: boolean
   /** Alias of `grayscale`. */
   greyscale?: boolean
+  /**
+   * Keep every frame of an animated GIF or WebP and write an animated GIF or WebP
+   * (delays and loop count kept). Default false: the first frame.
+   */
+  animated?: boolean
   /**
    * A region of the auto-oriented input, taken before the resize (sharp's `extract`
    * before `resize`). A region outside an image fails that file with ERR_INVALID_OPTION.

@@ -8,6 +8,7 @@ use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, ValueType};
 
+use corepool_core::codec::animation::AnimationInfo;
 use corepool_core::validate::{invalid, MAX_ARRAY_ITEMS};
 use corepool_core::{
     options, start_batch, Encoded, Failure, Header, ImageResult, ProcessOptions, Progress,
@@ -364,7 +365,7 @@ pub fn process_image<'env>(
 /// What the header of an image says.
 #[napi(object)]
 pub struct ImageInfo {
-    /// 'jpeg', 'png', 'webp', 'gif', 'tiff' or 'bmp'.
+    /// 'jpeg', 'png', 'webp', 'avif', 'gif', 'tiff' or 'bmp'.
     pub format: String,
     /// As stored (before EXIF orientation).
     pub width: u32,
@@ -375,7 +376,18 @@ pub struct ImageInfo {
     pub orientation: u32,
     /// Input size in bytes.
     pub size: f64,
+    /// GIF and WebP: the number of frames (1 for a still image).
+    pub pages: Option<u32>,
+    /// GIF and animated WebP: each frame's delay in milliseconds.
+    pub delay: Option<Vec<u32>>,
+    /// GIF and animated WebP: how many times the animation plays, 0 for forever.
+    #[napi(js_name = "loop")]
+    pub loop_count: Option<u32>,
 }
+
+/// What `metadata` reads on a worker: the header, the input's size in bytes, and the
+/// animation of a GIF or WebP.
+type Probed = (Header, usize, Option<AnimationInfo>);
 
 /// Reads an image's header without decoding its pixels.
 #[napi(
@@ -387,7 +399,7 @@ pub fn metadata<'env>(
     input: Unknown,
     hooks: Option<Unknown>,
     token: Option<ClassInstance<CancelToken>>,
-) -> Result<Pending<'env, (Header, usize), ImageInfo>> {
+) -> Result<Pending<'env, Probed, ImageInfo>> {
     let cancel = cancel_flag(token);
     let job = (|| {
         let limit = corepool_core::limits::current().input_bytes;
@@ -400,14 +412,20 @@ pub fn metadata<'env>(
             match &input {
                 // A path: the header is read from a bounded prefix of the file.
                 ImageInput::Path(path) => {
-                    let (header, size) = corepool_core::metadata::probe_file(path.as_ref(), limit)?;
-                    Ok((header, size as usize))
+                    let input = corepool_core::input::InputFile::open(path.as_ref())?;
+                    let header = corepool_core::metadata::probe(&input, limit)?;
+                    let animation = corepool_core::metadata::animation(&input, header.format);
+                    Ok((header, input.size() as usize, animation))
                 }
-                ImageInput::Bytes(bytes) => Ok((corepool_core::probe(bytes)?, bytes.len())),
+                ImageInput::Bytes(bytes) => {
+                    let header = corepool_core::probe(bytes)?;
+                    let animation = corepool_core::metadata::animation(&&bytes[..], header.format);
+                    Ok((header, bytes.len(), animation))
+                }
             }
         }))
     })();
-    start(env, job, |(h, size)| ImageInfo {
+    start(env, job, |(h, size, animation)| ImageInfo {
         format: h.format.name().to_owned(),
         width: h.width,
         height: h.height,
@@ -415,5 +433,15 @@ pub fn metadata<'env>(
         has_alpha: h.has_alpha,
         orientation: u32::from(h.orientation),
         size: size as f64,
+        // A still WebP has no delays or loop count to report.
+        delay: animation
+            .as_ref()
+            .filter(|a| !a.delays_ms.is_empty())
+            .map(|a| a.delays_ms.clone()),
+        loop_count: animation
+            .as_ref()
+            .filter(|a| !a.delays_ms.is_empty())
+            .map(|a| a.loop_count),
+        pages: animation.map(|a| a.pages),
     })
 }

@@ -51,6 +51,9 @@ pub struct ProcessOptionsJs {
     pub grayscale: Option<bool>,
     /// Alias of `grayscale`.
     pub greyscale: Option<bool>,
+    /// Keep every frame of an animated GIF or WebP and write an animated GIF or WebP
+    /// (delays and loop count kept). Default false: the first frame.
+    pub animated: Option<bool>,
     /// A region of the auto-oriented input, taken before the resize (sharp's `extract`
     /// before `resize`). A region outside an image fails that file with ERR_INVALID_OPTION.
     #[napi(ts_type = "{ left: number; top: number; width: number; height: number }")]

@@ -13,6 +13,7 @@
 //! [`CancelFlag`]. A binding converts values, calls the functions re-exported here, and
 //! maps [`Failure`] to its host's errors.
 
+mod animate;
 mod batch;
 mod cancel;
 pub mod codec;

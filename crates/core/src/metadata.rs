@@ -10,6 +10,7 @@
 
 use std::path::Path;
 
+use crate::codec::animation::AnimationInfo;
 use crate::codec::{self, Header};
 use crate::error::Failure;
 use crate::input::InputFile;
@@ -35,6 +36,16 @@ pub fn probe(input: &InputFile, limit_bytes: u64) -> Result<Header, Failure> {
         }
     }
     Ok(codec::probe(&input.read_all(limit_bytes)?)?)
+}
+
+/// The frames, delays and loop count of a GIF or WebP (`None` for other formats, or
+/// when the block structure is damaged), read from its block or chunk headers.
+pub fn animation(src: &dyn codec::Source, format: codec::Format) -> Option<AnimationInfo> {
+    match format {
+        codec::Format::Gif => codec::animation::gif(src),
+        codec::Format::Webp => codec::animation::webp(src),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

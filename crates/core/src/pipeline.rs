@@ -95,6 +95,9 @@ fn process_source(
     cancel: &CancelFlag,
 ) -> Result<Encoded, Failure> {
     codec::check_limit(header, opts.limit_input_pixels)?;
+    if let Some(info) = crate::animate::wanted(src, header, opts) {
+        return crate::animate::process(src, header, &info, opts, cancel);
+    }
     let _in_flight = crate::recycle::ImageInFlight::enter();
     let format = opts.output_format(header.format);
     let raster = transform(src, header, format, opts, cancel)?;

@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader, Cursor, Seek};
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 
+use super::avif;
 use super::error::DecodeError;
 use super::format::{FailOn, Format};
 use super::jpeg;
@@ -116,6 +117,18 @@ pub fn probe(bytes: &[u8]) -> Result<Header, DecodeError> {
             has_alpha: false,
             orientation: h.orientation,
             decode_pixels: u64::from(h.width) * u64::from(h.height),
+        });
+    }
+    if format == Format::Avif {
+        let h = avif::probe(bytes)?;
+        return Ok(Header {
+            format,
+            width: h.width,
+            height: h.height,
+            channels: h.channels,
+            has_alpha: h.has_alpha,
+            orientation: 1,
+            decode_pixels: h.pixels,
         });
     }
     let image_format =
@@ -296,6 +309,9 @@ pub fn decode(
         });
     }
     let format = header.format;
+    if format == Format::Avif {
+        return decode_avif(src, limit_pixels, cancel);
+    }
     let image_format =
         image_format(format).ok_or_else(|| DecodeError::Unsupported(format.name().into()))?;
     let budget = memory_budget(limit_pixels);
@@ -370,6 +386,47 @@ pub fn decode(
     }
     if let Some(profile) = profile {
         super::icc::convert_to_srgb(&mut raster, &profile);
+    }
+    Ok(raster)
+}
+
+/// All of `src`, borrowed when it is in memory, else read into a `Vec`.
+fn whole<'a>(
+    src: &'a dyn Source,
+    owned: &'a mut Vec<u8>,
+    format: Format,
+) -> Result<&'a [u8], DecodeError> {
+    match src.as_slice() {
+        Some(bytes) => Ok(bytes),
+        None => {
+            *owned = source::prefix(src, src.len()).map_err(|e| {
+                DecodeError::Corrupt(format!(
+                    "{}: the input cannot be read: {e}",
+                    format.name().to_uppercase()
+                ))
+            })?;
+            Ok(&owned[..])
+        }
+    }
+}
+
+/// AVIF, read whole (its items may lie anywhere in the file), decoded by rav1d, with
+/// its ICC profile or wide-gamut nclx primaries converted to sRGB.
+fn decode_avif(
+    src: &dyn Source,
+    limit_pixels: Option<u64>,
+    cancel: &CancelFlag,
+) -> Result<Raster, DecodeError> {
+    let mut owned = Vec::new();
+    let bytes = whole(src, &mut owned, Format::Avif)?;
+    let decoded = avif::decode(bytes, limit_pixels, cancel)?;
+    let mut raster = decoded.raster;
+    match (decoded.icc, decoded.nclx) {
+        (Some(profile), _) => super::icc::convert_to_srgb(&mut raster, &profile),
+        (None, Some(nclx)) => {
+            super::icc::convert_cicp_to_srgb(&mut raster, nclx.primaries, nclx.transfer)
+        }
+        (None, None) => {}
     }
     Ok(raster)
 }

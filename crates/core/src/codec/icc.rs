@@ -72,6 +72,37 @@ pub fn convert_to_srgb(raster: &mut Raster, profile: &[u8]) {
     }
 }
 
+/// Converts an RGB or RGBA raster whose nclx code points (ITU-T H.273) name primaries
+/// other than sRGB's (BT.709, or unspecified), such as Display P3 (12) or BT.2020 (9),
+/// to sRGB. sRGB-primaried pixels, and code points qcms cannot build a profile for (PQ
+/// and HLG transfer among them), are left as they are.
+pub fn convert_cicp_to_srgb(raster: &mut Raster, primaries: u16, transfer: u16) {
+    // Unspecified transfer: take sRGB's.
+    let transfer = if transfer == 2 { 13 } else { transfer };
+    // Only code points qcms builds a profile for (it panics on reserved and
+    // unspecified ones): BT.470 M and B/G, BT.601, SMPTE 240, film, BT.2020, Display
+    // P3 and EBU 3213 primaries; BT.709-like, gamma, linear and sRGB transfers.
+    let (primaries, transfer) = match (primaries, transfer) {
+        (p @ (4..=9 | 12 | 22), t @ (1 | 4 | 5 | 6 | 8 | 13 | 14 | 15)) => (p as u8, t as u8),
+        _ => return,
+    };
+    let data_type = match raster.channels {
+        3 => DataType::RGB8,
+        4 => DataType::RGBA8,
+        _ => return,
+    };
+    let Some(input) = Profile::new_cicp(primaries.into(), transfer.into()) else {
+        return;
+    };
+    if let Some(transform) = Transform::new(&input, srgb(), data_type, Intent::Perceptual) {
+        let chunk = CHUNK_PIXELS * usize::from(raster.channels);
+        raster
+            .data
+            .par_chunks_mut(chunk)
+            .for_each(|pixels| transform.apply(pixels));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

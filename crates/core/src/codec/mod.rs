@@ -2,9 +2,13 @@
 //! the header and check it against the pixel limit before any pixel memory exists
 //! ([`probe`], [`check_limit`]), decode (JPEG with shrink-on-load), and encode.
 //!
-//! Layering inside: `format` and `error` depend on nothing; `sniff`, `exif`, `icc` and
-//! `webp_container` on those; `source` on nothing; `jpeg_scans` on `source`; `jpeg` on them; `tiff_planar` on `error`; `decode` and `encode` on all of the above.
+//! Layering inside: `format` and `error` depend on nothing; `sniff`, `exif`, `icc`,
+//! `webp_container` and `avif_container` on those; `avif` on `avif_container`;
+//! `animation` on `source`; `source` on nothing; `jpeg_scans` on `source`; `jpeg` on them; `tiff_planar` on `error`; `decode` and `encode` on all of the above.
 
+pub mod animation;
+mod avif;
+mod avif_container;
 mod decode;
 mod encode;
 mod error;

@@ -1,5 +1,6 @@
 //! Recognising a format from the content (magic bytes), never from the file name.
 
+use super::avif_container;
 use super::error::DecodeError;
 use super::format::Format;
 
@@ -13,7 +14,8 @@ pub fn sniff(bytes: &[u8]) -> Option<Format> {
         // Classic TIFF (42) and BigTIFF (43), little- and big-endian.
         [b'I', b'I', 42 | 43, 0, ..] | [b'M', b'M', 0, 42 | 43, ..] => Format::Tiff,
         [b'B', b'M', ..] => Format::Bmp,
-        [_, _, _, _, b'f', b't', b'y', b'p', b'a', b'v', b'i', b'f', ..] => Format::Avif,
+        // ISOBMFF: the brands of the `ftyp` box say AVIF (see `avif_container::is_avif`).
+        [_, _, _, _, b'f', b't', b'y', b'p', ..] if avif_container::is_avif(bytes) => Format::Avif,
         _ => return None,
     })
 }
@@ -24,12 +26,9 @@ pub(crate) fn recognise(bytes: &[u8]) -> Result<Format, DecodeError> {
         return Err(DecodeError::Empty);
     }
     match sniff(bytes) {
-        Some(Format::Avif) => Err(DecodeError::Unsupported(
-            "AVIF input is not supported (AVIF output is)".into(),
-        )),
         Some(format) => Ok(format),
         None => Err(DecodeError::Unsupported(
-            "input is not a supported image format (jpeg, png, webp, gif, tiff, bmp)".into(),
+            "input is not a supported image format (jpeg, png, webp, avif, gif, tiff, bmp)".into(),
         )),
     }
 }

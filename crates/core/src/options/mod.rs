@@ -38,6 +38,8 @@ pub struct ProcessOptions {
     pub flip: bool,
     pub flop: bool,
     pub grayscale: bool,
+    /// Keep every frame of an animated GIF or WebP (sharp's `animated`).
+    pub animated: bool,
     /// `None`: the input's own format (PNG for BMP input).
     pub format: Option<Format>,
     /// 1..=100; `None`: the encoder's default (80 for JPEG, WebP; 50 for AVIF).
@@ -71,6 +73,7 @@ impl Default for ProcessOptions {
             flip: false,
             flop: false,
             grayscale: false,
+            animated: false,
             format: None,
             quality: None,
             lossless: false,

@@ -295,6 +295,15 @@ pub static OPTIONS: &[OptionSpec] = &[
         ..BASE
     },
     OptionSpec {
+        name: "animated",
+        doc: "Keep every frame of an animated GIF or WebP (resize, rotation, flip/flop, grayscale, sharpen, blur, flatten and negate apply to each) and write an animated GIF or WebP with the input's delays and loop count; extract, trim, extend, composite and the entropy/attention crops are refused with it. Without it, the first frame.",
+        apply: |o, k, v| {
+            o.animated = boolean(k, v)?;
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
         name: "extract",
         kind: Kind::Json,
         ts_type: "{ left: number; top: number; width: number; height: number }",
