@@ -272,10 +272,44 @@ export interface ProcessOptions {
   composite?: Array<{ input: Buffer | Uint8Array | string; gravity?: 'centre' | 'center' | 'north' | 'northeast' | 'east' | 'southeast' | 'south' | 'southwest' | 'west' | 'northwest' | 'top' | 'right top' | 'right' | 'right bottom' | 'bottom' | 'left bottom' | 'left' | 'left top'; top?: number; left?: number; blend?: 'over' | 'multiply' | 'screen'; tile?: boolean }>
   /** Output format. Default: the input's (PNG for BMP input). */
   format?: 'jpeg' | 'jpg' | 'png' | 'webp' | 'avif' | 'gif' | 'tiff'
-  /** Encoder quality 1..=100 (JPEG, WebP, AVIF). Default 80 (AVIF 50). */
+  /**
+   * Encoder quality 1..=100 for JPEG, WebP and AVIF. Default 80 (AVIF 50). For
+   * palette PNG, the share of `colours` the palette may use (with `format: 'png'`
+   * it implies `palette`, as in sharp).
+   */
   quality?: number
   /** Lossless WebP. */
   lossless?: boolean
+  /** Progressive (multi-scan) JPEG. Default false. */
+  progressive?: boolean
+  /** Chroma subsampling of JPEG output. Default '4:2:0' (AVIF is always '4:4:4'). */
+  chromaSubsampling?: '4:2:0' | '4:4:4'
+  /**
+   * JPEG with MozJPEG's settings, as sharp's `mozjpeg`: trellis quantisation,
+   * overshoot deringing, optimised progressive scans, quantisation table 3.
+   */
+  mozjpeg?: boolean
+  /** PNG zlib compression level 0..=9. Default 6. */
+  compressionLevel?: number
+  /** Palette (indexed) PNG; implied by `colours` or `dither`, as in sharp. */
+  palette?: boolean
+  /** Most palette entries, 2..=256, for palette PNG and GIF. Default 256. */
+  colours?: number
+  /** Alias of `colours`. */
+  colors?: number
+  /** Floyd-Steinberg dithering strength 0..=1 for palette PNG and GIF. Default 1. */
+  dither?: number
+  /** CPU effort for WebP (0..=6) and AVIF (0..=9). Default 4. */
+  effort?: number
+  /** Near-lossless WebP. */
+  nearLossless?: boolean
+  /** Quality 0..=100 of lossy WebP's alpha channel. Default 100. */
+  alphaQuality?: number
+  /**
+   * TIFF compression, all lossless. Default 'deflate' (sharp's default JPEG-in-TIFF
+   * is not available).
+   */
+  compression?: 'none' | 'lzw' | 'deflate' | 'packbits'
   /** Folder for outputs (processImages). Default: beside each input. */
   outputDir?: string
   /** Output name prefix (processImages). Default 'processed_'. */

@@ -96,7 +96,7 @@ fn process_source(
     codec::check_limit(header, opts.limit_input_pixels)?;
     let format = opts.output_format(header.format);
     let raster = transform(src, header, format, opts, cancel)?;
-    let data = codec::encode(&raster, format, &opts.encode_settings())?;
+    let data = codec::encode(&raster, format, &opts.encode_settings(format))?;
     Ok(Encoded {
         data,
         format,

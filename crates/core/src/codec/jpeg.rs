@@ -460,7 +460,33 @@ fn cmyk_to_rgb(cmyk: &[u8]) -> Vec<u8> {
 /// Encodes grey or RGB (alpha must be removed first) at `quality` (1..=100), with
 /// libjpeg-turbo's defaults as sharp uses them: baseline, 4:2:0 chroma subsampling,
 /// optimised Huffman tables, no metadata.
+#[cfg(test)]
 pub fn encode(raster: &Raster, quality: u8) -> Result<Vec<u8>, EncodeError> {
+    encode_with(raster, quality, &JpegSettings::default())
+}
+
+/// The JPEG encoder's settings beyond quality.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JpegSettings {
+    /// Progressive scans (libjpeg's simple progression, or MozJPEG's optimised scans
+    /// with `mozjpeg`); `false`: baseline, even with `mozjpeg`.
+    pub progressive: bool,
+    /// 4:4:4 (no chroma subsampling) rather than 4:2:0.
+    pub full_chroma: bool,
+    /// MozJPEG's compression profile (`JCP_MAX_COMPRESSION`): trellis quantisation,
+    /// overshoot deringing, optimised scans and quantisation table 3, which is what
+    /// sharp's `mozjpeg: true` asks libvips for. Without it, libjpeg-turbo's profile
+    /// (`JCP_FASTEST`), whose files match libjpeg-turbo's.
+    pub mozjpeg: bool,
+}
+
+/// Encodes grey or RGB (alpha must be removed first) at `quality` (1..=100) with
+/// optimised Huffman tables and no metadata, as `settings` say.
+pub fn encode_with(
+    raster: &Raster,
+    quality: u8,
+    settings: &JpegSettings,
+) -> Result<Vec<u8>, EncodeError> {
     let colour_space = match raster.channels {
         1 => ColorSpace::JCS_GRAYSCALE,
         3 => ColorSpace::JCS_RGB,
@@ -473,10 +499,22 @@ pub fn encode(raster: &Raster, quality: u8) -> Result<Vec<u8>, EncodeError> {
     };
     guard(|| {
         let mut c = Compress::new_err(Box::new(error_mgr(FailOn::Warning)), colour_space);
-        c.set_fastest_defaults();
+        // `new` starts from MozJPEG's profile; this resets to libjpeg-turbo's.
+        if !settings.mozjpeg {
+            c.set_fastest_defaults();
+        }
         c.set_size(raster.width as usize, raster.height as usize);
         c.set_quality(f32::from(quality));
         c.set_optimize_coding(true);
+        if settings.full_chroma {
+            c.set_chroma_sampling_pixel_sizes((1, 1), (1, 1));
+        }
+        match (settings.mozjpeg, settings.progressive) {
+            // MozJPEG's profile is progressive: without scans it is baseline.
+            (true, false) => c.set_optimize_scans(false),
+            (false, true) => c.set_progressive_mode(),
+            _ => {}
+        }
         let mut started = c.start_compress(Vec::new())?;
         started.write_scanlines(&raster.data)?;
         started.finish()
