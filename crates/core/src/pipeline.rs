@@ -181,7 +181,9 @@ pub(crate) fn transform(
     } else {
         loaded
     };
-    let mut largest = check_planned_sizes(plan.map_or(start, |p| p.output), opts)?;
+    // Trim may still shrink the image: the format's size limit waits for it then.
+    let store_in = ops.trim.is_none().then_some(format);
+    let mut largest = check_planned_sizes(plan.map_or(start, |p| p.output), opts, store_in)?;
     if let (Some(_), Some(p)) = (ops.strategy, plan) {
         // A strategy crop resizes the whole image first.
         if u64::from(p.scaled.0) * u64::from(p.scaled.1)
@@ -217,6 +219,7 @@ pub(crate) fn transform(
         let largest = check_planned_sizes(
             plan.map_or((raster.width, raster.height), |p| p.output),
             opts,
+            Some(format),
         )?;
         crate::memory::reserve(
             u64::from(raster.width) * u64::from(raster.height),
@@ -295,13 +298,31 @@ pub(crate) fn transform(
 }
 
 /// Checks the sizes the image takes after a resize to `resized` (then `extend`, then
-/// the rotation) against `limitOutputPixels`; returns the largest of them.
-fn check_planned_sizes(resized: (u32, u32), opts: &ProcessOptions) -> Result<(u32, u32), Failure> {
+/// the rotation) against `limitOutputPixels` and, with `store_in`, the final size
+/// against what that format can store (a 64x2000000 GIF is refused before it is
+/// decoded and enlarged, not after); returns the largest of them.
+fn check_planned_sizes(
+    resized: (u32, u32),
+    opts: &ProcessOptions,
+    store_in: Option<Format>,
+) -> Result<(u32, u32), Failure> {
     check_output_limit(resized, "output", opts)?;
     let extended = opts.ops.extend.map_or(resized, |e| e.size(resized));
     check_output_limit(extended, "extended output", opts)?;
     let rotated = Raster::rotated_size(extended.0, extended.1, opts.rotation);
     check_output_limit(rotated, "rotated output", opts)?;
+    if let Some(format) = store_in {
+        let max = codec::max_dimension(format);
+        if rotated.0 > max || rotated.1 > max {
+            return Err(codec::EncodeError::TooLarge {
+                format: format.name(),
+                width: rotated.0,
+                height: rotated.1,
+                max,
+            }
+            .into());
+        }
+    }
     let pixels = |(w, h): (u32, u32)| u64::from(w) * u64::from(h);
     Ok([resized, extended, rotated]
         .into_iter()
