@@ -79,7 +79,10 @@ export interface ImageHooks {
   signal?: AbortSignal
 }
 
-/** What the header of an image says. */
+/**
+ * What the header of an image says (read without decoding pixels), with sharp's
+ * metadata() names and meanings.
+ */
 export interface ImageInfo {
   /** 'jpeg', 'png', 'webp', 'gif', 'tiff' or 'bmp'. */
   format: string
@@ -88,10 +91,31 @@ export interface ImageInfo {
   height: number
   channels: number
   hasAlpha: boolean
-  /** EXIF orientation, 1..=8 (1 when absent). */
+  /** EXIF orientation, 1..=8 (1 when absent; sharp leaves it out then). */
   orientation: number
   /** Input size in bytes. */
   size: number
+  /** Progressive JPEG or interlaced PNG. */
+  isProgressive: boolean
+  /**
+   * JPEG chroma subsampling as libvips names it: '4:2:0' or '4:4:4' ('4:2:0:4' or
+   * '4:4:4:4' for CMYK); absent for other formats.
+   */
+  chromaSubsampling?: string
+  /**
+   * Pixels per inch, rounded, as sharp reports it: JPEG from EXIF, else JFIF, else
+   * 72; PNG from pHYs, else 72; TIFF from its resolution tags; absent for GIF, WebP.
+   */
+  density?: number
+  /** An embedded ICC profile. */
+  hasProfile: boolean
+  /** Palette-based (GIF, PNG of colour type 3, TIFF with a colour map). */
+  isPalette: boolean
+  /**
+   * Bits per sample of PNG (1, 2, 4, 8 or 16), GIF (8) and TIFF; absent for JPEG and
+   * WebP.
+   */
+  bitsPerSample?: number
 }
 
 /** The outcome for one input of `processImages`, in input order. */
@@ -310,6 +334,15 @@ export interface ProcessOptions {
    * is not available).
    */
   compression?: 'none' | 'lzw' | 'deflate' | 'packbits'
+  /**
+   * Keep the input's EXIF (orientation reset to 1 after autoOrient), ICC profile
+   * (pixels stay in it) and XMP, in JPEG, PNG and WebP output. Default false.
+   */
+  keepMetadata?: boolean
+  /** Keep the input's EXIF (orientation reset to 1 after autoOrient). */
+  keepExif?: boolean
+  /** Keep the input's ICC profile; the pixels stay in it (not converted to sRGB). */
+  keepIccProfile?: boolean
   /** Folder for outputs (processImages). Default: beside each input. */
   outputDir?: string
   /** Output name prefix (processImages). Default 'processed_'. */

@@ -8,6 +8,7 @@ use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, ValueType};
 
+use corepool_core::codec::Details;
 use corepool_core::validate::{invalid, MAX_ARRAY_ITEMS};
 use corepool_core::{
     options, start_batch, Encoded, Failure, Header, ImageResult, ProcessOptions, Progress,
@@ -361,7 +362,8 @@ pub fn process_image<'env>(
     })
 }
 
-/// What the header of an image says.
+/// What the header of an image says (read without decoding pixels), with sharp's
+/// metadata() names and meanings.
 #[napi(object)]
 pub struct ImageInfo {
     /// 'jpeg', 'png', 'webp', 'gif', 'tiff' or 'bmp'.
@@ -371,10 +373,25 @@ pub struct ImageInfo {
     pub height: u32,
     pub channels: u32,
     pub has_alpha: bool,
-    /// EXIF orientation, 1..=8 (1 when absent).
+    /// EXIF orientation, 1..=8 (1 when absent; sharp leaves it out then).
     pub orientation: u32,
     /// Input size in bytes.
     pub size: f64,
+    /// Progressive JPEG or interlaced PNG.
+    pub is_progressive: bool,
+    /// JPEG chroma subsampling as libvips names it: '4:2:0' or '4:4:4' ('4:2:0:4' or
+    /// '4:4:4:4' for CMYK); absent for other formats.
+    pub chroma_subsampling: Option<String>,
+    /// Pixels per inch, rounded, as sharp reports it: JPEG from EXIF, else JFIF, else
+    /// 72; PNG from pHYs, else 72; TIFF from its resolution tags; absent for GIF, WebP.
+    pub density: Option<u32>,
+    /// An embedded ICC profile.
+    pub has_profile: bool,
+    /// Palette-based (GIF, PNG of colour type 3, TIFF with a colour map).
+    pub is_palette: bool,
+    /// Bits per sample of PNG (1, 2, 4, 8 or 16), GIF (8) and TIFF; absent for JPEG and
+    /// WebP.
+    pub bits_per_sample: Option<u32>,
 }
 
 /// Reads an image's header without decoding its pixels.
@@ -387,7 +404,7 @@ pub fn metadata<'env>(
     input: Unknown,
     hooks: Option<Unknown>,
     token: Option<ClassInstance<CancelToken>>,
-) -> Result<Pending<'env, (Header, usize), ImageInfo>> {
+) -> Result<Pending<'env, (Header, Details, usize), ImageInfo>> {
     let cancel = cancel_flag(token);
     let job = (|| {
         let limit = corepool_core::limits::current().input_bytes;
@@ -400,14 +417,19 @@ pub fn metadata<'env>(
             match &input {
                 // A path: the header is read from a bounded prefix of the file.
                 ImageInput::Path(path) => {
-                    let (header, size) = corepool_core::metadata::probe_file(path.as_ref(), limit)?;
-                    Ok((header, size as usize))
+                    let (header, details, size) =
+                        corepool_core::metadata::probe_file_details(path.as_ref(), limit)?;
+                    Ok((header, details, size as usize))
                 }
-                ImageInput::Bytes(bytes) => Ok((corepool_core::probe(bytes)?, bytes.len())),
+                ImageInput::Bytes(bytes) => {
+                    let header = corepool_core::probe(bytes)?;
+                    let details = corepool_core::codec::details(bytes, header.format);
+                    Ok((header, details, bytes.len()))
+                }
             }
         }))
     })();
-    start(env, job, |(h, size)| ImageInfo {
+    start(env, job, |(h, d, size)| ImageInfo {
         format: h.format.name().to_owned(),
         width: h.width,
         height: h.height,
@@ -415,5 +437,11 @@ pub fn metadata<'env>(
         has_alpha: h.has_alpha,
         orientation: u32::from(h.orientation),
         size: size as f64,
+        is_progressive: d.is_progressive,
+        chroma_subsampling: d.chroma_subsampling.map(str::to_owned),
+        density: d.density,
+        has_profile: d.has_profile,
+        is_palette: d.is_palette,
+        bits_per_sample: d.bits_per_sample.map(u32::from),
     })
 }

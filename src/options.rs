@@ -127,6 +127,13 @@ pub struct ProcessOptionsJs {
     /// is not available).
     #[napi(ts_type = "'none' | 'lzw' | 'deflate' | 'packbits'")]
     pub compression: Option<String>,
+    /// Keep the input's EXIF (orientation reset to 1 after autoOrient), ICC profile
+    /// (pixels stay in it) and XMP, in JPEG, PNG and WebP output. Default false.
+    pub keep_metadata: Option<bool>,
+    /// Keep the input's EXIF (orientation reset to 1 after autoOrient).
+    pub keep_exif: Option<bool>,
+    /// Keep the input's ICC profile; the pixels stay in it (not converted to sRGB).
+    pub keep_icc_profile: Option<bool>,
     /// Folder for outputs (processImages). Default: beside each input.
     pub output_dir: Option<String>,
     /// Output name prefix (processImages). Default 'processed_'.

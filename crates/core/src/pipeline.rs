@@ -96,7 +96,8 @@ fn process_source(
     codec::check_limit(header, opts.limit_input_pixels)?;
     let format = opts.output_format(header.format);
     let raster = transform(src, header, format, opts, cancel)?;
-    let data = codec::encode(&raster, format, &opts.encode_settings(format))?;
+    let meta = kept_metadata(src, header, format, opts)?;
+    let data = codec::encode_with_metadata(&raster, format, &opts.encode_settings(format), &meta)?;
     Ok(Encoded {
         data,
         format,
@@ -104,6 +105,52 @@ fn process_source(
         height: raster.height,
         channels: codec::encoded_channels(format, raster.channels),
     })
+}
+
+/// The most bytes read from the start of an input for its metadata blocks.
+const METADATA_PREFIX: u64 = 16 << 20;
+
+/// The input's metadata that an output in `format` keeps (`keepMetadata`, `keepExif`,
+/// `keepIccProfile`), read from the start of `src`: EXIF with its orientation reset to 1
+/// when the pixels were auto-oriented; the ICC profile only where the pixels were left
+/// in it (not after `grayscale`, which converts them to sRGB first).
+pub(crate) fn kept_metadata(
+    src: &dyn Source,
+    header: &Header,
+    format: Format,
+    opts: &ProcessOptions,
+) -> Result<codec::Embedded, Failure> {
+    let e = &opts.encoder;
+    let (exif, icc, xmp) = (
+        e.keeps_exif(format),
+        keeps_profile(format, opts),
+        e.keeps_xmp(format),
+    );
+    if !(exif || icc || xmp) {
+        return Ok(codec::Embedded::default());
+    }
+    let bytes = codec::source::prefix(src, src.len().min(METADATA_PREFIX)).map_err(|err| {
+        Failure::new(
+            ErrorCode::InputCorrupt,
+            format!("the input cannot be read for its metadata: {err}"),
+        )
+    })?;
+    let mut found = codec::read_embedded(&bytes, header.format);
+    if opts.auto_orient {
+        if let Some(exif) = found.exif.as_mut() {
+            codec::set_exif_orientation(exif, 1);
+        }
+    }
+    Ok(codec::Embedded {
+        exif: found.exif.filter(|_| exif),
+        icc: found.icc.filter(|_| icc),
+        xmp: found.xmp.filter(|_| xmp),
+    })
+}
+
+/// Whether the pixels stay in the input's ICC profile for an output in `format`.
+fn keeps_profile(format: Format, opts: &ProcessOptions) -> bool {
+    opts.encoder.keeps_icc_profile(format) && !opts.grayscale
 }
 
 /// Fails with `ERR_INPUT_TOO_LARGE` when a planned output of `size` has more than
@@ -194,12 +241,15 @@ pub(crate) fn transform(
     }
     crate::memory::reserve(u64::from(loaded.0) * u64::from(loaded.1), largest, format)?;
     // Without alpha, a grey output can be decoded straight to grey.
-    let grey_decode = opts.grayscale && !header.has_alpha;
-    let mut raster = codec::decode(
+    let wants = codec::Wants {
+        grey: opts.grayscale && !header.has_alpha,
+        keep_profile: keeps_profile(format, opts),
+    };
+    let mut raster = codec::decode_with(
         src,
         header,
         denominator,
-        grey_decode,
+        wants,
         opts.fail_on,
         opts.limit_input_pixels,
         cancel,

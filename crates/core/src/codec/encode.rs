@@ -2,8 +2,9 @@
 //! encoder options ([`EncodeSettings`]): JPEG q80 (4:2:0, optimised Huffman; progressive,
 //! 4:4:4 and MozJPEG's trellis on request), PNG (zlib level 6; palette on request), WebP
 //! q80 lossy (or lossless, near-lossless), AVIF q50, GIF (a quantised palette), TIFF
-//! (Deflate). No metadata is written, so an EXIF orientation never survives into the
-//! output.
+//! (Deflate). Metadata is written only when asked for ([`encode_with_metadata`]:
+//! `keepMetadata`, `keepExif`, `keepIccProfile`), with EXIF's orientation reset to 1
+//! after auto-orient, so an orientation never applies twice.
 
 use std::borrow::Cow;
 use std::io::Cursor;
@@ -11,6 +12,7 @@ use std::io::Cursor;
 use image::codecs::avif::AvifEncoder;
 use image::{ExtendedColorType, ImageEncoder};
 
+use super::embedded::{self, Embedded};
 use super::error::EncodeError;
 use super::format::Format;
 use super::jpeg;
@@ -64,13 +66,52 @@ fn with_channels(raster: &Raster, channels: u8, background: Rgba) -> Cow<'_, Ras
     }
 }
 
-/// Encodes `raster` as `format`. Sizes the format cannot store are refused up front
-/// with [`EncodeError::TooLarge`]; alpha is flattened onto the background for JPEG.
+/// Encodes `raster` as `format`, without metadata. Sizes the format cannot store are
+/// refused up front with [`EncodeError::TooLarge`]; alpha is flattened onto the
+/// background for JPEG.
 pub fn encode(
     raster: &Raster,
     format: Format,
     settings: &EncodeSettings,
 ) -> Result<Vec<u8>, EncodeError> {
+    encode_with_metadata(raster, format, settings, &Embedded::default())
+}
+
+/// Whether an ICC profile describes pixels of `channels`: an RGB profile for colour,
+/// a grey one for grey (its colour space sits at bytes 16..20 of the header).
+fn profile_fits(profile: &[u8], channels: u8) -> bool {
+    let space = profile.get(16..20);
+    if channels <= 2 {
+        space == Some(b"GRAY")
+    } else {
+        space == Some(b"RGB ")
+    }
+}
+
+/// [`encode`], writing the metadata of `meta` into JPEG, PNG and WebP (other formats
+/// leave it out). The ICC profile is written only where it describes the encoded
+/// channels (no RGB profile on a grey JPEG).
+pub fn encode_with_metadata(
+    raster: &Raster,
+    format: Format,
+    settings: &EncodeSettings,
+    meta: &Embedded,
+) -> Result<Vec<u8>, EncodeError> {
+    let channels = encoded_channels(format, raster.channels);
+    let fitting;
+    let meta = if meta
+        .icc
+        .as_deref()
+        .is_some_and(|p| !profile_fits(p, channels))
+    {
+        fitting = Embedded {
+            icc: None,
+            ..meta.clone()
+        };
+        &fitting
+    } else {
+        meta
+    };
     let (w, h) = (raster.width, raster.height);
     let max = max_dimension(format);
     if w > max || h > max {
@@ -104,9 +145,10 @@ pub fn encode(
                 &with_channels(raster, opaque, background),
                 quality,
                 &jpeg_settings,
+                meta,
             );
         }
-        Format::Png | Format::Bmp => encode_png(raster, settings, &mut out)?,
+        Format::Png | Format::Bmp => encode_png(raster, settings, meta, &mut out)?,
         Format::Webp => {
             let src = in_colour();
             let layout = if src.has_alpha() {
@@ -136,7 +178,7 @@ pub fn encode(
             let memory = webp::Encoder::new(&src.data, layout, w, h)
                 .encode_advanced(&config)
                 .map_err(|e| webp_failure(format, e))?;
-            out.extend_from_slice(&memory);
+            out = embedded::webp_with(&memory, w, h, meta);
         }
         Format::Avif => {
             // sharp's effort 0 (fastest) to 9 (slowest) onto ravif's speed 10 to 1.
@@ -209,11 +251,24 @@ fn pack_indices(indices: &[u8], width: usize, depth: png::BitDepth) -> Cow<'_, [
 fn encode_png(
     raster: &Raster,
     settings: &EncodeSettings,
+    meta: &Embedded,
     out: &mut Vec<u8>,
 ) -> Result<(), EncodeError> {
     let failed = |e: png::EncodingError| EncodeError::library(Format::Png, e);
     let (w, h) = (raster.width, raster.height);
-    let mut encoder = png::Encoder::new(&mut *out, w, h);
+    let mut info = png::Info::with_size(w, h);
+    info.icc_profile = meta.icc.as_deref().map(Cow::Borrowed);
+    info.exif_metadata = meta.exif.as_deref().map(Cow::Borrowed);
+    let mut encoder = png::Encoder::with_info(&mut *out, info).map_err(failed)?;
+    if let Some(xmp) = meta
+        .xmp
+        .as_ref()
+        .and_then(|x| String::from_utf8(x.clone()).ok())
+    {
+        encoder
+            .add_itxt_chunk(embedded::XMP_KEYWORD.to_owned(), xmp)
+            .map_err(failed)?;
+    }
     encoder.set_deflate_compression(match settings.compression_level {
         0 => png::DeflateCompression::NoCompression,
         level => png::DeflateCompression::Level(level.min(9)),

@@ -3,9 +3,11 @@
 //! ([`probe`], [`check_limit`]), decode (JPEG with shrink-on-load), and encode.
 //!
 //! Layering inside: `format` and `error` depend on nothing; `sniff`, `exif`, `icc` and
-//! `webp_container` on those; `source` on nothing; `jpeg_scans` on `source`; `settings` and `palette` on nothing; `jpeg` on them; `tiff_planar` on `error`; `decode` and `encode` on all of the above.
+//! `webp_container` on those; `source` on nothing; `jpeg_scans` on `source`; `settings` and `palette` on nothing; `details` on `exif` and `format`; `embedded` on `details` and `icc`; `jpeg` on them; `tiff_planar` on `error`; `decode` and `encode` on all of the above.
 
 mod decode;
+mod details;
+mod embedded;
 mod encode;
 mod error;
 mod exif;
@@ -20,12 +22,15 @@ pub mod source;
 mod tiff_planar;
 mod webp_container;
 
-pub use decode::{check_limit, decode, probe, shrunk_size, Header};
+pub use decode::{check_limit, decode, decode_with, probe, shrunk_size, Header};
+pub use details::{details, Details};
+pub use embedded::{read as read_embedded, Embedded};
 pub use encode::{
-    default_quality, encode, encoded_channels, max_dimension, max_effort, ChromaSubsampling,
-    EncodeSettings, TiffCompression, DEFAULT_EFFORT,
+    default_quality, encode, encode_with_metadata, encoded_channels, max_dimension, max_effort,
+    ChromaSubsampling, EncodeSettings, TiffCompression, DEFAULT_EFFORT,
 };
 pub use error::{DecodeError, EncodeError};
-pub use format::{FailOn, Format};
+pub use exif::set_orientation as set_exif_orientation;
+pub use format::{FailOn, Format, Wants};
 pub use sniff::sniff;
 pub use source::Source;

@@ -43,9 +43,16 @@ pub struct EncoderOptions {
     /// 0..=100.
     pub alpha_quality: Option<u8>,
     pub compression: Option<TiffCompression>,
+    /// `keepMetadata`: EXIF, ICC profile and XMP.
+    pub keep_metadata: Option<bool>,
+    pub keep_exif: Option<bool>,
+    pub keep_icc_profile: Option<bool>,
 }
 
 use Format::{Avif, Gif, Jpeg, Png, Tiff, Webp};
+
+/// The formats whose outputs can carry the input's metadata.
+const KEEPS: [Format; 3] = [Jpeg, Png, Webp];
 
 impl EncoderOptions {
     /// Each option given, by name, with the output formats it applies to.
@@ -77,7 +84,34 @@ impl EncoderOptions {
         add(self.near_lossless.is_some(), "nearLossless", &[Webp]);
         add(self.alpha_quality.is_some(), "alphaQuality", &[Webp]);
         add(self.compression.is_some(), "compression", &[Tiff]);
+        for (value, name) in [
+            (self.keep_metadata, "keepMetadata"),
+            (self.keep_exif, "keepExif"),
+            (self.keep_icc_profile, "keepIccProfile"),
+        ] {
+            // Only `true` asks for something a format must be able to store.
+            add(value == Some(true), name, &[Jpeg, Png, Webp]);
+        }
         given
+    }
+
+    /// Whether an output in `format` keeps the input's EXIF (orientation reset to 1
+    /// after auto-orient).
+    pub fn keeps_exif(&self, format: Format) -> bool {
+        KEEPS.contains(&format)
+            && (self.keep_metadata == Some(true) || self.keep_exif == Some(true))
+    }
+
+    /// Whether an output in `format` keeps the input's ICC profile, its pixels left in
+    /// that profile rather than converted to sRGB.
+    pub fn keeps_icc_profile(&self, format: Format) -> bool {
+        KEEPS.contains(&format)
+            && (self.keep_metadata == Some(true) || self.keep_icc_profile == Some(true))
+    }
+
+    /// Whether an output in `format` keeps the input's XMP.
+    pub fn keeps_xmp(&self, format: Format) -> bool {
+        KEEPS.contains(&format) && self.keep_metadata == Some(true)
     }
 
     /// Whether PNG output is palette-based: asked for, or implied as the module docs say.

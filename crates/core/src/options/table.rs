@@ -258,7 +258,7 @@ pub static OPTIONS: &[OptionSpec] = &[
     OptionSpec {
         name: "autoOrient",
         default: "true",
-        doc: "Apply the EXIF orientation first (the output carries no EXIF).",
+        doc: "Apply the EXIF orientation first (the output carries no EXIF unless keepExif or keepMetadata, and then orientation 1).",
         apply: |o, k, v| {
             o.auto_orient = boolean(k, v)?;
             Ok(())
@@ -547,6 +547,33 @@ pub static OPTIONS: &[OptionSpec] = &[
         doc: "TIFF compression, all lossless (sharp's default JPEG-in-TIFF is not available); LZW and Deflate use the horizontal predictor.",
         apply: |o, k, v| {
             o.encoder.compression = TiffCompression::parse(one_of(k, v, &TiffCompression::NAMES)?);
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "keepMetadata",
+        doc: "Keep the input's EXIF (orientation reset to 1 after autoOrient), ICC profile (the pixels then stay in that profile, not converted to sRGB) and XMP, in JPEG, PNG and WebP output.",
+        apply: |o, k, v| {
+            o.encoder.keep_metadata = Some(boolean(k, v)?);
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "keepExif",
+        doc: "Keep the input's EXIF (orientation reset to 1 after autoOrient) in JPEG, PNG and WebP output.",
+        apply: |o, k, v| {
+            o.encoder.keep_exif = Some(boolean(k, v)?);
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "keepIccProfile",
+        doc: "Keep the input's ICC profile in JPEG, PNG and WebP output; the pixels stay in that profile (not converted to sRGB), as in sharp.",
+        apply: |o, k, v| {
+            o.encoder.keep_icc_profile = Some(boolean(k, v)?);
             Ok(())
         },
         ..BASE
