@@ -79,7 +79,10 @@ export interface ImageHooks {
   signal?: AbortSignal
 }
 
-/** What the header of an image says. */
+/**
+ * What the header of an image says (read without decoding pixels), with sharp's
+ * metadata() names and meanings.
+ */
 export interface ImageInfo {
   /** 'jpeg', 'png', 'webp', 'avif', 'gif', 'tiff' or 'bmp'. */
   format: string
@@ -88,7 +91,7 @@ export interface ImageInfo {
   height: number
   channels: number
   hasAlpha: boolean
-  /** EXIF orientation, 1..=8 (1 when absent). */
+  /** EXIF orientation, 1..=8 (1 when absent; sharp leaves it out then). */
   orientation: number
   /** Input size in bytes. */
   size: number
@@ -98,6 +101,27 @@ export interface ImageInfo {
   delay?: Array<number>
   /** GIF and animated WebP: how many times the animation plays, 0 for forever. */
   loop?: number
+  /** Progressive JPEG or interlaced PNG. */
+  isProgressive: boolean
+  /**
+   * JPEG chroma subsampling as libvips names it: '4:2:0' or '4:4:4' ('4:2:0:4' or
+   * '4:4:4:4' for CMYK); absent for other formats.
+   */
+  chromaSubsampling?: string
+  /**
+   * Pixels per inch, rounded, as sharp reports it: JPEG from EXIF, else JFIF, else
+   * 72; PNG from pHYs, else 72; TIFF from its resolution tags; absent for GIF, WebP.
+   */
+  density?: number
+  /** An embedded ICC profile. */
+  hasProfile: boolean
+  /** Palette-based (GIF, PNG of colour type 3, TIFF with a colour map). */
+  isPalette: boolean
+  /**
+   * Bits per sample of PNG (1, 2, 4, 8 or 16), GIF (8) and TIFF; absent for JPEG and
+   * WebP.
+   */
+  bitsPerSample?: number
 }
 
 /** The outcome for one input of `processImages`, in input order. */
@@ -292,10 +316,53 @@ export interface ProcessOptions {
   composite?: Array<{ input: Buffer | Uint8Array | string; gravity?: 'centre' | 'center' | 'north' | 'northeast' | 'east' | 'southeast' | 'south' | 'southwest' | 'west' | 'northwest' | 'top' | 'right top' | 'right' | 'right bottom' | 'bottom' | 'left bottom' | 'left' | 'left top'; top?: number; left?: number; blend?: 'over' | 'multiply' | 'screen'; tile?: boolean }>
   /** Output format. Default: the input's (PNG for BMP input). */
   format?: 'jpeg' | 'jpg' | 'png' | 'webp' | 'avif' | 'gif' | 'tiff'
-  /** Encoder quality 1..=100 (JPEG, WebP, AVIF). Default 80 (AVIF 50). */
+  /**
+   * Encoder quality 1..=100 for JPEG, WebP and AVIF. Default 80 (AVIF 50). For
+   * palette PNG, the share of `colours` the palette may use (with `format: 'png'`
+   * it implies `palette`, as in sharp).
+   */
   quality?: number
   /** Lossless WebP. */
   lossless?: boolean
+  /** Progressive (multi-scan) JPEG. Default false. */
+  progressive?: boolean
+  /** Chroma subsampling of JPEG output. Default '4:2:0' (AVIF is always '4:4:4'). */
+  chromaSubsampling?: '4:2:0' | '4:4:4'
+  /**
+   * JPEG with MozJPEG's settings, as sharp's `mozjpeg`: trellis quantisation,
+   * overshoot deringing, optimised progressive scans, quantisation table 3.
+   */
+  mozjpeg?: boolean
+  /** PNG zlib compression level 0..=9. Default 6. */
+  compressionLevel?: number
+  /** Palette (indexed) PNG; implied by `colours` or `dither`, as in sharp. */
+  palette?: boolean
+  /** Most palette entries, 2..=256, for palette PNG and GIF. Default 256. */
+  colours?: number
+  /** Alias of `colours`. */
+  colors?: number
+  /** Floyd-Steinberg dithering strength 0..=1 for palette PNG and GIF. Default 1. */
+  dither?: number
+  /** CPU effort for WebP (0..=6) and AVIF (0..=9). Default 4. */
+  effort?: number
+  /** Near-lossless WebP. */
+  nearLossless?: boolean
+  /** Quality 0..=100 of lossy WebP's alpha channel. Default 100. */
+  alphaQuality?: number
+  /**
+   * TIFF compression, all lossless. Default 'deflate' (sharp's default JPEG-in-TIFF
+   * is not available).
+   */
+  compression?: 'none' | 'lzw' | 'deflate' | 'packbits'
+  /**
+   * Keep the input's EXIF (orientation reset to 1 after autoOrient), ICC profile
+   * (pixels stay in it) and XMP, in JPEG, PNG and WebP output. Default false.
+   */
+  keepMetadata?: boolean
+  /** Keep the input's EXIF (orientation reset to 1 after autoOrient). */
+  keepExif?: boolean
+  /** Keep the input's ICC profile; the pixels stay in it (not converted to sRGB). */
+  keepIccProfile?: boolean
   /** Folder for outputs (processImages). Default: beside each input. */
   outputDir?: string
   /** Output name prefix (processImages). Default 'processed_'. */

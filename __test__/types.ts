@@ -89,6 +89,20 @@ const operations: ProcessOptions[] = [
     ],
   },
 ]
+const encoders: ProcessOptions[] = [
+  { format: 'jpeg', progressive: true, chromaSubsampling: '4:4:4', mozjpeg: true, keepMetadata: true },
+  { format: 'png', compressionLevel: 9, palette: true, colours: 64, dither: 0.5, keepExif: true },
+  { format: 'gif', colors: 16 },
+  { format: 'webp', effort: 6, nearLossless: true, alphaQuality: 80, keepIccProfile: true },
+  { format: 'avif', effort: 2 },
+  { format: 'tiff', compression: 'lzw' },
+]
+void encoders
+// @ts-expect-error chromaSubsampling is '4:2:0' or '4:4:4'
+const badSubsampling: ProcessOptions = { chromaSubsampling: '4:2:2' }
+// @ts-expect-error TIFF compression is one of the lossless ones
+const badCompression: ProcessOptions = { compression: 'jpeg' }
+void [badSubsampling, badCompression]
 // @ts-expect-error sharpen with options needs a sigma
 const noSigma: ProcessOptions = { sharpen: { m1: 1 } }
 // @ts-expect-error blend modes are a fixed set
@@ -141,6 +155,13 @@ async function images(signal: AbortSignal): Promise<number> {
   const hasAlpha: boolean = meta.hasAlpha
   const orientation: number = metaFromBuffer.orientation
   void [meta.format, meta.width, meta.height, meta.channels, meta.size, hasAlpha, orientation]
+  const progressive: boolean = meta.isProgressive
+  const palette: boolean = meta.isPalette
+  const profile: boolean = meta.hasProfile
+  const subsampling: string | undefined = meta.chromaSubsampling ?? undefined
+  const density: number | undefined = meta.density ?? undefined
+  const bits: number | undefined = meta.bitsPerSample ?? undefined
+  void [progressive, palette, profile, subsampling, density, bits]
 
   return bytes
 }

@@ -9,6 +9,7 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, ValueType};
 
 use corepool_core::codec::animation::AnimationInfo;
+use corepool_core::codec::Details;
 use corepool_core::validate::{invalid, MAX_ARRAY_ITEMS};
 use corepool_core::{
     options, start_batch, Encoded, Failure, Header, ImageResult, ProcessOptions, Progress,
@@ -362,7 +363,8 @@ pub fn process_image<'env>(
     })
 }
 
-/// What the header of an image says.
+/// What the header of an image says (read without decoding pixels), with sharp's
+/// metadata() names and meanings.
 #[napi(object)]
 pub struct ImageInfo {
     /// 'jpeg', 'png', 'webp', 'avif', 'gif', 'tiff' or 'bmp'.
@@ -372,7 +374,7 @@ pub struct ImageInfo {
     pub height: u32,
     pub channels: u32,
     pub has_alpha: bool,
-    /// EXIF orientation, 1..=8 (1 when absent).
+    /// EXIF orientation, 1..=8 (1 when absent; sharp leaves it out then).
     pub orientation: u32,
     /// Input size in bytes.
     pub size: f64,
@@ -383,11 +385,26 @@ pub struct ImageInfo {
     /// GIF and animated WebP: how many times the animation plays, 0 for forever.
     #[napi(js_name = "loop")]
     pub loop_count: Option<u32>,
+    /// Progressive JPEG or interlaced PNG.
+    pub is_progressive: bool,
+    /// JPEG chroma subsampling as libvips names it: '4:2:0' or '4:4:4' ('4:2:0:4' or
+    /// '4:4:4:4' for CMYK); absent for other formats.
+    pub chroma_subsampling: Option<String>,
+    /// Pixels per inch, rounded, as sharp reports it: JPEG from EXIF, else JFIF, else
+    /// 72; PNG from pHYs, else 72; TIFF from its resolution tags; absent for GIF, WebP.
+    pub density: Option<u32>,
+    /// An embedded ICC profile.
+    pub has_profile: bool,
+    /// Palette-based (GIF, PNG of colour type 3, TIFF with a colour map).
+    pub is_palette: bool,
+    /// Bits per sample of PNG (1, 2, 4, 8 or 16), GIF (8) and TIFF; absent for JPEG and
+    /// WebP.
+    pub bits_per_sample: Option<u32>,
 }
 
-/// What `metadata` reads on a worker: the header, the input's size in bytes, and the
-/// animation of a GIF or WebP.
-type Probed = (Header, usize, Option<AnimationInfo>);
+/// What `metadata` reads on a worker: the header, the details read from the same bytes,
+/// the input's size in bytes, and the animation of a GIF or WebP.
+type Probed = (Header, Details, usize, Option<AnimationInfo>);
 
 /// Reads an image's header without decoding its pixels.
 #[napi(
@@ -412,20 +429,20 @@ pub fn metadata<'env>(
             match &input {
                 // A path: the header is read from a bounded prefix of the file.
                 ImageInput::Path(path) => {
-                    let input = corepool_core::input::InputFile::open(path.as_ref())?;
-                    let header = corepool_core::metadata::probe(&input, limit)?;
-                    let animation = corepool_core::metadata::animation(&input, header.format);
-                    Ok((header, input.size() as usize, animation))
+                    let (header, details, animation, size) =
+                        corepool_core::metadata::probe_file_details(path.as_ref(), limit)?;
+                    Ok((header, details, size as usize, animation))
                 }
                 ImageInput::Bytes(bytes) => {
                     let header = corepool_core::probe(bytes)?;
+                    let details = corepool_core::codec::details(bytes, header.format);
                     let animation = corepool_core::metadata::animation(&&bytes[..], header.format);
-                    Ok((header, bytes.len(), animation))
+                    Ok((header, details, bytes.len(), animation))
                 }
             }
         }))
     })();
-    start(env, job, |(h, size, animation)| ImageInfo {
+    start(env, job, |(h, d, size, animation)| ImageInfo {
         format: h.format.name().to_owned(),
         width: h.width,
         height: h.height,
@@ -443,5 +460,11 @@ pub fn metadata<'env>(
             .filter(|a| !a.delays_ms.is_empty())
             .map(|a| a.loop_count),
         pages: animation.map(|a| a.pages),
+        is_progressive: d.is_progressive,
+        chroma_subsampling: d.chroma_subsampling.map(str::to_owned),
+        density: d.density,
+        has_profile: d.has_profile,
+        is_palette: d.is_palette,
+        bits_per_sample: d.bits_per_sample.map(u32::from),
     })
 }

@@ -108,10 +108,47 @@ pub struct ProcessOptionsJs {
     /// Output format. Default: the input's (PNG for BMP input).
     #[napi(ts_type = "'jpeg' | 'jpg' | 'png' | 'webp' | 'avif' | 'gif' | 'tiff'")]
     pub format: Option<String>,
-    /// Encoder quality 1..=100 (JPEG, WebP, AVIF). Default 80 (AVIF 50).
+    /// Encoder quality 1..=100 for JPEG, WebP and AVIF. Default 80 (AVIF 50). For
+    /// palette PNG, the share of `colours` the palette may use (with `format: 'png'`
+    /// it implies `palette`, as in sharp).
     pub quality: Option<u32>,
     /// Lossless WebP.
     pub lossless: Option<bool>,
+    /// Progressive (multi-scan) JPEG. Default false.
+    pub progressive: Option<bool>,
+    /// Chroma subsampling of JPEG output. Default '4:2:0' (AVIF is always '4:4:4').
+    #[napi(ts_type = "'4:2:0' | '4:4:4'")]
+    pub chroma_subsampling: Option<String>,
+    /// JPEG with MozJPEG's settings, as sharp's `mozjpeg`: trellis quantisation,
+    /// overshoot deringing, optimised progressive scans, quantisation table 3.
+    pub mozjpeg: Option<bool>,
+    /// PNG zlib compression level 0..=9. Default 6.
+    pub compression_level: Option<u32>,
+    /// Palette (indexed) PNG; implied by `colours` or `dither`, as in sharp.
+    pub palette: Option<bool>,
+    /// Most palette entries, 2..=256, for palette PNG and GIF. Default 256.
+    pub colours: Option<u32>,
+    /// Alias of `colours`.
+    pub colors: Option<u32>,
+    /// Floyd-Steinberg dithering strength 0..=1 for palette PNG and GIF. Default 1.
+    pub dither: Option<f64>,
+    /// CPU effort for WebP (0..=6) and AVIF (0..=9). Default 4.
+    pub effort: Option<u32>,
+    /// Near-lossless WebP.
+    pub near_lossless: Option<bool>,
+    /// Quality 0..=100 of lossy WebP's alpha channel. Default 100.
+    pub alpha_quality: Option<u32>,
+    /// TIFF compression, all lossless. Default 'deflate' (sharp's default JPEG-in-TIFF
+    /// is not available).
+    #[napi(ts_type = "'none' | 'lzw' | 'deflate' | 'packbits'")]
+    pub compression: Option<String>,
+    /// Keep the input's EXIF (orientation reset to 1 after autoOrient), ICC profile
+    /// (pixels stay in it) and XMP, in JPEG, PNG and WebP output. Default false.
+    pub keep_metadata: Option<bool>,
+    /// Keep the input's EXIF (orientation reset to 1 after autoOrient).
+    pub keep_exif: Option<bool>,
+    /// Keep the input's ICC profile; the pixels stay in it (not converted to sRGB).
+    pub keep_icc_profile: Option<bool>,
     /// Folder for outputs (processImages). Default: beside each input.
     pub output_dir: Option<String>,
     /// Output name prefix (processImages). Default 'processed_'.

@@ -288,15 +288,18 @@ fn encode_webp(
     let mut config = webp::WebPConfig::new().map_err(|()| {
         encode_failure(Format::Webp, "libwebp cannot initialise its configuration")
     })?;
-    config.lossless = i32::from(opts.lossless);
-    config.quality = if opts.lossless {
+    let settings = opts.encode_settings(Format::Webp);
+    config.lossless = i32::from(settings.lossless);
+    config.quality = if settings.lossless {
         75.0
     } else {
         f32::from(
-            opts.quality
+            settings
+                .quality
                 .unwrap_or_else(|| codec::default_quality(Format::Webp)),
         )
     };
+    config.method = i32::from(settings.effort.unwrap_or(4));
     let mut encoder = webp::AnimEncoder::new(w, h, &config);
     encoder.set_loop_count(i32::try_from(loop_count).unwrap_or(0));
     let mut start = 0i32;

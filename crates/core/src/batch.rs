@@ -136,7 +136,9 @@ fn process_planned(
         }
         let raster = pipeline::transform(&source, &header, format, opts, cancel)?;
         pipeline::check(cancel)?;
-        let data = codec::encode(&raster, format, &opts.encode_settings())?;
+        let meta = pipeline::kept_metadata(&source, &header, format, opts)?;
+        let data =
+            codec::encode_with_metadata(&raster, format, &opts.encode_settings(format), &meta)?;
         output::write_atomic(&target, &data, opts.overwrite)?;
         result.processed_size = data.len() as u64;
         result.width = raster.width;

@@ -11,7 +11,7 @@
 use std::path::Path;
 
 use crate::codec::animation::AnimationInfo;
-use crate::codec::{self, Header};
+use crate::codec::{self, Details, Header};
 use crate::error::Failure;
 use crate::input::InputFile;
 
@@ -24,18 +24,41 @@ pub fn probe_file(path: &Path, limit_bytes: u64) -> Result<(Header, u64), Failur
     Ok((probe(&input, limit_bytes)?, input.size()))
 }
 
+/// The header of the file at `path`, its details ([`codec::details`], from the same
+/// bytes the header was read from), its frames ([`animation`]) and its size in bytes.
+pub fn probe_file_details(
+    path: &Path,
+    limit_bytes: u64,
+) -> Result<(Header, Details, Option<AnimationInfo>, u64), Failure> {
+    let input = InputFile::open(path)?;
+    let (header, bytes) = probe_bytes(&input, limit_bytes)?;
+    let details = codec::details(&bytes, header.format);
+    Ok((
+        header,
+        details,
+        animation(&input, header.format),
+        input.size(),
+    ))
+}
+
 /// The header of an open input file, from growing prefixes (see the module docs).
 pub fn probe(input: &InputFile, limit_bytes: u64) -> Result<Header, Failure> {
+    Ok(probe_bytes(input, limit_bytes)?.0)
+}
+
+/// The header, and the prefix of the file it was read from.
+fn probe_bytes(input: &InputFile, limit_bytes: u64) -> Result<(Header, Vec<u8>), Failure> {
     for len in PREFIXES {
         let bytes = input.prefix(len)?;
         match codec::probe(&bytes) {
-            Ok(header) => return Ok(header),
+            Ok(header) => return Ok((header, bytes)),
             // The whole file was read: this is its answer.
             Err(e) if bytes.len() as u64 >= input.size() => return Err(e.into()),
             Err(_) => {}
         }
     }
-    Ok(codec::probe(&input.read_all(limit_bytes)?)?)
+    let bytes = input.read_all(limit_bytes)?;
+    Ok((codec::probe(&bytes)?, bytes))
 }
 
 /// The frames, delays and loop count of a GIF or WebP (`None` for other formats, or

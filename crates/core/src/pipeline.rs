@@ -101,7 +101,8 @@ fn process_source(
     let _in_flight = crate::recycle::ImageInFlight::enter();
     let format = opts.output_format(header.format);
     let raster = transform(src, header, format, opts, cancel)?;
-    let data = codec::encode(&raster, format, &opts.encode_settings())?;
+    let meta = kept_metadata(src, header, format, opts)?;
+    let data = codec::encode_with_metadata(&raster, format, &opts.encode_settings(format), &meta)?;
     let encoded = Encoded {
         data,
         format,
@@ -111,6 +112,52 @@ fn process_source(
     };
     crate::recycle::PIXELS.give(raster.data);
     Ok(encoded)
+}
+
+/// The most bytes read from the start of an input for its metadata blocks.
+const METADATA_PREFIX: u64 = 16 << 20;
+
+/// The input's metadata that an output in `format` keeps (`keepMetadata`, `keepExif`,
+/// `keepIccProfile`), read from the start of `src`: EXIF with its orientation reset to 1
+/// when the pixels were auto-oriented; the ICC profile only where the pixels were left
+/// in it (not after `grayscale`, which converts them to sRGB first).
+pub(crate) fn kept_metadata(
+    src: &dyn Source,
+    header: &Header,
+    format: Format,
+    opts: &ProcessOptions,
+) -> Result<codec::Embedded, Failure> {
+    let e = &opts.encoder;
+    let (exif, icc, xmp) = (
+        e.keeps_exif(format),
+        keeps_profile(format, opts),
+        e.keeps_xmp(format),
+    );
+    if !(exif || icc || xmp) {
+        return Ok(codec::Embedded::default());
+    }
+    let bytes = codec::source::prefix(src, src.len().min(METADATA_PREFIX)).map_err(|err| {
+        Failure::new(
+            ErrorCode::InputCorrupt,
+            format!("the input cannot be read for its metadata: {err}"),
+        )
+    })?;
+    let mut found = codec::read_embedded(&bytes, header.format);
+    if opts.auto_orient {
+        if let Some(exif) = found.exif.as_mut() {
+            codec::set_exif_orientation(exif, 1);
+        }
+    }
+    Ok(codec::Embedded {
+        exif: found.exif.filter(|_| exif),
+        icc: found.icc.filter(|_| icc),
+        xmp: found.xmp.filter(|_| xmp),
+    })
+}
+
+/// Whether the pixels stay in the input's ICC profile for an output in `format`.
+fn keeps_profile(format: Format, opts: &ProcessOptions) -> bool {
+    opts.encoder.keeps_icc_profile(format) && !opts.grayscale
 }
 
 /// Fails with `ERR_INPUT_TOO_LARGE` when a planned output of `size` has more than
@@ -188,7 +235,9 @@ pub(crate) fn transform(
     } else {
         loaded
     };
-    let mut largest = check_planned_sizes(plan.map_or(start, |p| p.output), opts)?;
+    // Trim may still shrink the image: the format's size limit waits for it then.
+    let store_in = ops.trim.is_none().then_some(format);
+    let mut largest = check_planned_sizes(plan.map_or(start, |p| p.output), opts, store_in)?;
     if let (Some(_), Some(p)) = (ops.strategy, plan) {
         // A strategy crop resizes the whole image first.
         if u64::from(p.scaled.0) * u64::from(p.scaled.1)
@@ -199,12 +248,15 @@ pub(crate) fn transform(
     }
     crate::memory::reserve(u64::from(loaded.0) * u64::from(loaded.1), largest, format)?;
     // Without alpha, a grey output can be decoded straight to grey.
-    let grey_decode = opts.grayscale && !header.has_alpha;
-    let mut raster = codec::decode(
+    let wants = codec::Wants {
+        grey: opts.grayscale && !header.has_alpha,
+        keep_profile: keeps_profile(format, opts),
+    };
+    let mut raster = codec::decode_with(
         src,
         header,
         denominator,
-        grey_decode,
+        wants,
         opts.fail_on,
         opts.limit_input_pixels,
         cancel,
@@ -224,6 +276,7 @@ pub(crate) fn transform(
         let largest = check_planned_sizes(
             plan.map_or((raster.width, raster.height), |p| p.output),
             opts,
+            Some(format),
         )?;
         crate::memory::reserve(
             u64::from(raster.width) * u64::from(raster.height),
@@ -310,13 +363,31 @@ pub(crate) fn transform(
 }
 
 /// Checks the sizes the image takes after a resize to `resized` (then `extend`, then
-/// the rotation) against `limitOutputPixels`; returns the largest of them.
-fn check_planned_sizes(resized: (u32, u32), opts: &ProcessOptions) -> Result<(u32, u32), Failure> {
+/// the rotation) against `limitOutputPixels` and, with `store_in`, the final size
+/// against what that format can store (a 64x2000000 GIF is refused before it is
+/// decoded and enlarged, not after); returns the largest of them.
+fn check_planned_sizes(
+    resized: (u32, u32),
+    opts: &ProcessOptions,
+    store_in: Option<Format>,
+) -> Result<(u32, u32), Failure> {
     check_output_limit(resized, "output", opts)?;
     let extended = opts.ops.extend.map_or(resized, |e| e.size(resized));
     check_output_limit(extended, "extended output", opts)?;
     let rotated = Raster::rotated_size(extended.0, extended.1, opts.rotation);
     check_output_limit(rotated, "rotated output", opts)?;
+    if let Some(format) = store_in {
+        let max = codec::max_dimension(format);
+        if rotated.0 > max || rotated.1 > max {
+            return Err(codec::EncodeError::TooLarge {
+                format: format.name(),
+                width: rotated.0,
+                height: rotated.1,
+                max,
+            }
+            .into());
+        }
+    }
     let pixels = |(w, h): (u32, u32)| u64::from(w) * u64::from(h);
     Ok([resized, extended, rotated]
         .into_iter()

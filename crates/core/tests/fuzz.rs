@@ -44,7 +44,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use corepool_core::codec::{self as decode, EncodeSettings};
+use corepool_core::codec::{self as decode, ChromaSubsampling, EncodeSettings, TiffCompression};
 use corepool_core::ops::{
     Blend, Blur, Extend, Layer, LayerInput, Modulate, Negate, Normalise, Placement, Region,
     Sharpen, SharpenParams, Trim,
@@ -534,6 +534,79 @@ fn generated_seeds() -> Vec<Seed> {
     seeds.push(Seed {
         name: "gen-alpha.avif".into(),
         bytes: corepool_encode(&rgba, Format::Avif, false),
+    });
+    // The encoder options' outputs: palette PNG at 1, 2, 4 and 8 bits (tRNS for the
+    // alpha), LZW and PackBits TIFF (Deflate is the default above), progressive 4:4:4
+    // MozJPEG, a quantised GIF with a transparent entry, near-lossless WebP.
+    let with = |raster: &Raster, format, settings: EncodeSettings| {
+        decode::encode(raster, format, &settings)
+            .unwrap_or_else(|e| panic!("seed encode {format:?}: {e}"))
+    };
+    for colours in [2u16, 4, 16, 256] {
+        seeds.push(Seed {
+            name: format!("gen-palette{colours}.png"),
+            bytes: with(
+                &rgba,
+                Format::Png,
+                EncodeSettings {
+                    palette: true,
+                    colours,
+                    ..EncodeSettings::default()
+                },
+            ),
+        });
+    }
+    for (name, tiff_compression) in [
+        ("gen-lzw.tiff", TiffCompression::Lzw),
+        ("gen-packbits.tiff", TiffCompression::Packbits),
+    ] {
+        seeds.push(Seed {
+            name: name.into(),
+            bytes: with(
+                &rgba,
+                Format::Tiff,
+                EncodeSettings {
+                    tiff_compression,
+                    ..EncodeSettings::default()
+                },
+            ),
+        });
+    }
+    seeds.push(Seed {
+        name: "gen-mozjpeg444.jpg".into(),
+        bytes: with(
+            &rgb,
+            Format::Jpeg,
+            EncodeSettings {
+                mozjpeg: true,
+                progressive: true,
+                chroma_subsampling: Some(ChromaSubsampling::Yuv444),
+                ..EncodeSettings::default()
+            },
+        ),
+    });
+    seeds.push(Seed {
+        name: "gen-quantised.gif".into(),
+        bytes: with(
+            &rgba,
+            Format::Gif,
+            EncodeSettings {
+                colours: 32,
+                ..EncodeSettings::default()
+            },
+        ),
+    });
+    seeds.push(Seed {
+        name: "gen-near-lossless.webp".into(),
+        bytes: with(
+            &rgba,
+            Format::Webp,
+            EncodeSettings {
+                near_lossless: true,
+                quality: Some(60),
+                ..EncodeSettings::default()
+            },
+        ),
     });
     // An animated GIF: three frames.
     let mut gif = Vec::new();
@@ -1082,8 +1155,41 @@ fn case_options(rng: &mut Rng) -> (ProcessOptions, String) {
         o.format = Some(f);
         what.push(format!("to {f:?}"));
     }
+    case_encoder(rng, &mut o, &mut what);
     case_operations(rng, &mut o, &mut what);
     (o, what.join(", "))
+}
+
+/// The encoder options, each in a few percent of the cases. They are set as the table's
+/// parser would set them without `format` (any output format), so none is refused.
+fn case_encoder(rng: &mut Rng, o: &mut ProcessOptions, what: &mut Vec<String>) {
+    let e = &mut o.encoder;
+    if rng.chance(5) {
+        e.progressive = Some(true);
+        e.mozjpeg = Some(rng.chance(50));
+        e.chroma_subsampling =
+            Some(*rng.pick(&[ChromaSubsampling::Yuv420, ChromaSubsampling::Yuv444]));
+    }
+    if rng.chance(5) {
+        e.palette = Some(true);
+        e.colours = Some(*rng.pick(&[2, 3, 16, 200, 256]));
+        e.dither = Some(*rng.pick(&[0.0, 0.5, 1.0]));
+        e.quality = rng.chance(30).then_some(40);
+    }
+    if rng.chance(5) {
+        e.compression_level = Some(*rng.pick(&[0, 1, 9]));
+        e.compression = Some(*rng.pick(&[
+            TiffCompression::None,
+            TiffCompression::Lzw,
+            TiffCompression::Packbits,
+        ]));
+        e.effort = Some(*rng.pick(&[0, 6, 9]));
+        e.near_lossless = Some(rng.chance(50));
+        e.alpha_quality = Some(*rng.pick(&[0, 50]));
+    }
+    if *e != Default::default() {
+        what.push(format!("encoder {e:?}"));
+    }
 }
 
 /// A tiny RGBA PNG watermark for the composite cases (made once).

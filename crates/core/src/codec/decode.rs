@@ -8,7 +8,7 @@ use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 
 use super::avif;
 use super::error::DecodeError;
-use super::format::{FailOn, Format};
+use super::format::{FailOn, Format, Wants};
 use super::jpeg;
 use super::sniff::recognise;
 use super::source::{self, Source, SourceReader};
@@ -298,8 +298,33 @@ pub fn decode(
     limit_pixels: Option<u64>,
     cancel: &CancelFlag,
 ) -> Result<Raster, DecodeError> {
+    let wants = Wants {
+        grey,
+        keep_profile: false,
+    };
+    decode_with(
+        src,
+        header,
+        denominator,
+        wants,
+        fail_on,
+        limit_pixels,
+        cancel,
+    )
+}
+
+/// [`decode`], as `wants` says.
+pub fn decode_with(
+    src: &dyn Source,
+    header: &Header,
+    denominator: u8,
+    wants: Wants,
+    fail_on: FailOn,
+    limit_pixels: Option<u64>,
+    cancel: &CancelFlag,
+) -> Result<Raster, DecodeError> {
     if header.format == Format::Jpeg {
-        let raster = jpeg::decode(src, denominator, grey, fail_on, cancel)?;
+        let raster = jpeg::decode_with(src, denominator, wants, fail_on, cancel)?;
         let (w, h) = shrunk_size(header, denominator);
         // libjpeg rounds the scaled size up; drop the partial last column and row.
         return Ok(if (raster.width, raster.height) == (w, h) {
@@ -384,7 +409,7 @@ pub fn decode(
             limit,
         });
     }
-    if let Some(profile) = profile {
+    if let (Some(profile), false) = (profile, wants.keep_profile) {
         super::icc::convert_to_srgb(&mut raster, &profile);
     }
     Ok(raster)

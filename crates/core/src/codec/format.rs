@@ -104,3 +104,13 @@ impl FailOn {
         })
     }
 }
+
+/// What a decode is asked for beyond the pixels as stored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Wants {
+    /// Decoding straight to grey is allowed (JPEG).
+    pub grey: bool,
+    /// Leave the pixels in their embedded ICC profile (`keepIccProfile`) instead of
+    /// converting them to sRGB.
+    pub keep_profile: bool,
+}

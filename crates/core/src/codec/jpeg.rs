@@ -15,9 +15,10 @@ use std::panic::{self, AssertUnwindSafe};
 use mozjpeg::{ColorSpace, ColorSpaceExt, Compress, Decompress, Marker};
 use mozjpeg_sys::{jpeg_common_struct, jpeg_error_mgr, jpeg_std_error, JWRN_JPEG_EOF};
 
+use super::embedded::Embedded;
 use super::error::{DecodeError, EncodeError};
 use super::exif;
-use super::format::{FailOn, Format};
+use super::format::{FailOn, Format, Wants};
 use super::icc;
 use super::jpeg_scans;
 use super::source::{read_fully_at, Source, Window};
@@ -342,10 +343,26 @@ impl std::io::BufRead for CancellableInput<'_> {
 /// A progressive file decoded at 1/8 skips the scans that scale never reads (the
 /// output is unchanged), and at 1/2 or 1/4 also the AC refinements that only add the
 /// last bit of precision (see [`super::jpeg_scans`], [`scan_rule`]).
+#[cfg(test)]
 pub fn decode(
     src: &dyn Source,
     denominator: u8,
     grey: bool,
+    fail_on: FailOn,
+    cancel: &CancelFlag,
+) -> Result<Raster, DecodeError> {
+    let wants = Wants {
+        grey,
+        keep_profile: false,
+    };
+    decode_with(src, denominator, wants, fail_on, cancel)
+}
+
+/// [`decode`], with the pixels left in their embedded profile when `wants` says so.
+pub fn decode_with(
+    src: &dyn Source,
+    denominator: u8,
+    wants: Wants,
     fail_on: FailOn,
     cancel: &CancelFlag,
 ) -> Result<Raster, DecodeError> {
@@ -354,7 +371,7 @@ pub fn decode(
         src,
         jpeg_scans::needed(src, denominator, scan_rule()),
         denominator,
-        grey,
+        wants,
         fail_on,
         cancel,
     )
@@ -382,10 +399,11 @@ fn decode_parts(
     src: &dyn Source,
     parts: Vec<Range<u64>>,
     denominator: u8,
-    grey: bool,
+    wants: Wants,
     fail_on: FailOn,
     cancel: &CancelFlag,
 ) -> Result<Raster, DecodeError> {
+    let grey = wants.grey;
     let left_out = parts.len() > 1;
     let input = CancellableInput::new(src, parts, cancel);
     let decoded = guard(|| {
@@ -436,7 +454,7 @@ fn decode_parts(
         DecodeError::Corrupt("JPEG: decoder returned fewer rows than the header declares".into())
     })?;
     // CMYK profiles describe the ink, not the RGB approximation made above.
-    if let (Some(profile), false) = (profile, cmyk) {
+    if let (Some(profile), false, false) = (profile, cmyk, wants.keep_profile) {
         icc::convert_to_srgb(&mut raster, &profile);
     }
     Ok(if grey && !raster.is_grey() {
@@ -461,7 +479,44 @@ fn cmyk_to_rgb(cmyk: &[u8]) -> Vec<u8> {
 /// Encodes grey or RGB (alpha must be removed first) at `quality` (1..=100), with
 /// libjpeg-turbo's defaults as sharp uses them: baseline, 4:2:0 chroma subsampling,
 /// optimised Huffman tables, no metadata.
+#[cfg(test)]
 pub fn encode(raster: &Raster, quality: u8) -> Result<Vec<u8>, EncodeError> {
+    encode_with(
+        raster,
+        quality,
+        &JpegSettings::default(),
+        &Embedded::default(),
+    )
+}
+
+/// The JPEG encoder's settings beyond quality.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JpegSettings {
+    /// Progressive scans (libjpeg's simple progression, or MozJPEG's optimised scans
+    /// with `mozjpeg`); `false`: baseline, even with `mozjpeg`.
+    pub progressive: bool,
+    /// 4:4:4 (no chroma subsampling) rather than 4:2:0.
+    pub full_chroma: bool,
+    /// MozJPEG's compression profile (`JCP_MAX_COMPRESSION`): trellis quantisation,
+    /// overshoot deringing, optimised scans and quantisation table 3, which is what
+    /// sharp's `mozjpeg: true` asks libvips for. Without it, libjpeg-turbo's profile
+    /// (`JCP_FASTEST`), whose files match libjpeg-turbo's.
+    pub mozjpeg: bool,
+}
+
+/// The most payload a JPEG marker segment holds.
+const MAX_SEGMENT: usize = 65_533;
+
+/// Encodes grey or RGB (alpha must be removed first) at `quality` (1..=100) with
+/// optimised Huffman tables, as `settings` say, with the metadata of `meta`: EXIF and
+/// XMP in APP1 (each left out when larger than one segment holds), the ICC profile
+/// over APP2 segments.
+pub fn encode_with(
+    raster: &Raster,
+    quality: u8,
+    settings: &JpegSettings,
+    meta: &Embedded,
+) -> Result<Vec<u8>, EncodeError> {
     let colour_space = match raster.channels {
         1 => ColorSpace::JCS_GRAYSCALE,
         3 => ColorSpace::JCS_RGB,
@@ -474,11 +529,46 @@ pub fn encode(raster: &Raster, quality: u8) -> Result<Vec<u8>, EncodeError> {
     };
     guard(|| {
         let mut c = Compress::new_err(Box::new(error_mgr(FailOn::Warning)), colour_space);
-        c.set_fastest_defaults();
+        // `new` starts from MozJPEG's profile; this resets to libjpeg-turbo's.
+        if !settings.mozjpeg {
+            c.set_fastest_defaults();
+        }
         c.set_size(raster.width as usize, raster.height as usize);
         c.set_quality(f32::from(quality));
         c.set_optimize_coding(true);
+        if settings.full_chroma {
+            c.set_chroma_sampling_pixel_sizes((1, 1), (1, 1));
+        }
+        match (settings.mozjpeg, settings.progressive) {
+            // MozJPEG's profile is progressive: without scans it is baseline.
+            (true, false) => c.set_optimize_scans(false),
+            (false, true) => c.set_progressive_mode(),
+            _ => {}
+        }
         let mut started = c.start_compress(Vec::new())?;
+        let app1 = |prefix: &[u8], data: &Option<Vec<u8>>| {
+            data.as_ref()
+                .map(|d| [prefix, d].concat())
+                .filter(|segment| segment.len() <= MAX_SEGMENT)
+        };
+        if let Some(exif) = app1(b"Exif\0\0", &meta.exif) {
+            started.write_marker(Marker::APP(1), &exif);
+        }
+        if let Some(xmp) = app1(super::embedded::XMP_SIGNATURE, &meta.xmp) {
+            started.write_marker(Marker::APP(1), &xmp);
+        }
+        // The ICC profile over APP2 segments, numbered from 1 as the ICC specification
+        // says (the crate's `write_icc_profile` numbers them from 0, which libjpeg
+        // readers, libvips included, refuse); at most 255 segments (16 MiB).
+        if let Some(icc) = &meta.icc {
+            let chunks: Vec<&[u8]> = icc.chunks(MAX_SEGMENT - 14).collect();
+            if let Ok(count) = u8::try_from(chunks.len()) {
+                for (i, chunk) in chunks.iter().enumerate() {
+                    let segment = [b"ICC_PROFILE\0", &[i as u8 + 1, count][..], chunk].concat();
+                    started.write_marker(Marker::APP(2), &segment);
+                }
+            }
+        }
         started.write_scanlines(&raster.data)?;
         started.finish()
     })
@@ -688,11 +778,11 @@ mod scan_skipping {
             let flag = CancelFlag::new();
             for d in [2u8, 4, 8] {
                 let whole = std::iter::once(0..jpeg.len() as u64).collect();
-                let full =
-                    decode_parts(&jpeg, whole, d, false, FailOn::Warning, &flag).expect("full");
+                let full = decode_parts(&jpeg, whole, d, Wants::default(), FailOn::Warning, &flag)
+                    .expect("full");
                 let exact = jpeg_scans::needed(&jpeg, d, jpeg_scans::Rule::Exact);
-                let exact =
-                    decode_parts(&jpeg, exact, d, false, FailOn::Warning, &flag).expect("exact");
+                let exact = decode_parts(&jpeg, exact, d, Wants::default(), FailOn::Warning, &flag)
+                    .expect("exact");
                 assert_eq!(diff(&full, &exact).1, 0, "1/{d} exact");
                 // The default also leaves out the last-bit refinements of components
                 // decoded at 1/2 or 1/4 (at 1/8, 4:2:0 chroma is decoded at 1/4),
@@ -734,7 +824,8 @@ mod scan_skipping {
         let jpeg = started.finish().expect("finishes");
         for d in [2u8, 4] {
             let whole = std::iter::once(0..jpeg.len() as u64).collect();
-            let full = decode_parts(&jpeg, whole, d, false, FailOn::Warning, &flag).expect("full");
+            let full = decode_parts(&jpeg, whole, d, Wants::default(), FailOn::Warning, &flag)
+                .expect("full");
             let fast = decode(&jpeg, d, false, FailOn::Warning, &flag).expect("decodes");
             let (mean, _) = diff(&full, &fast);
             println!("1/{d}: mean difference {mean:.3}");
@@ -778,12 +869,13 @@ mod scan_skipping {
                 let flag = CancelFlag::new();
                 let t = std::time::Instant::now();
                 let whole = std::iter::once(0..bytes.len() as u64).collect();
-                let full =
-                    decode_parts(&bytes, whole, d, false, FailOn::Warning, &flag).expect("full");
+                let full = decode_parts(&bytes, whole, d, Wants::default(), FailOn::Warning, &flag)
+                    .expect("full");
                 let t_full = t.elapsed();
                 let exact = jpeg_scans::needed(&bytes, d, jpeg_scans::Rule::Exact);
                 let exact =
-                    decode_parts(&bytes, exact, d, false, FailOn::Warning, &flag).expect("exact");
+                    decode_parts(&bytes, exact, d, Wants::default(), FailOn::Warning, &flag)
+                        .expect("exact");
                 assert_eq!(diff(&full, &exact).1, 0, "{file} 1/{d}: exact differs");
                 let t = std::time::Instant::now();
                 let fast = decode(&bytes, d, false, FailOn::Warning, &flag).expect("fast");

@@ -4,12 +4,17 @@
 //!
 //! Layering inside: `format` and `error` depend on nothing; `sniff`, `exif`, `icc`,
 //! `webp_container` and `avif_container` on those; `avif` on `avif_container`;
-//! `animation` on `source`; `source` on nothing; `jpeg_scans` on `source`; `jpeg` on them; `tiff_planar` on `error`; `decode` and `encode` on all of the above.
+//! `animation` on `source`; `source` on nothing; `jpeg_scans` on `source`; `settings`
+//! and `palette` on nothing; `details` on `exif` and `format`; `embedded` on `details`
+//! and `icc`; `jpeg` on them; `tiff_planar` and `tiff_samples` on `error`; `decode` and
+//! `encode` on all of the above.
 
 pub mod animation;
 mod avif;
 mod avif_container;
 mod decode;
+mod details;
+mod embedded;
 mod encode;
 mod error;
 mod exif;
@@ -17,15 +22,23 @@ mod format;
 mod icc;
 pub(crate) mod jpeg;
 mod jpeg_scans;
+mod palette;
+mod settings;
 mod sniff;
 pub mod source;
 mod tiff_planar;
 mod tiff_samples;
 mod webp_container;
 
-pub use decode::{check_limit, decode, probe, shrunk_size, Header};
-pub use encode::{default_quality, encode, encoded_channels, max_dimension, EncodeSettings};
+pub use decode::{check_limit, decode, decode_with, probe, shrunk_size, Header};
+pub use details::{details, Details};
+pub use embedded::{read as read_embedded, Embedded};
+pub use encode::{
+    default_quality, encode, encode_with_metadata, encoded_channels, max_dimension, max_effort,
+    ChromaSubsampling, EncodeSettings, TiffCompression, DEFAULT_EFFORT,
+};
 pub use error::{DecodeError, EncodeError};
-pub use format::{FailOn, Format};
+pub use exif::set_orientation as set_exif_orientation;
+pub use format::{FailOn, Format, Wants};
 pub use sniff::sniff;
 pub use source::Source;

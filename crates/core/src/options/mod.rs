@@ -7,11 +7,13 @@
 //! the unknown-key message, the CLI help and the check of `index.d.ts` all come from it.
 
 mod colour;
+mod encoder;
 mod operations;
 mod table;
 
 use std::path::PathBuf;
 
+pub use encoder::EncoderOptions;
 pub use table::{Kind, OptionSpec, Scope, OPTIONS};
 
 use crate::codec::{EncodeSettings, FailOn, Format};
@@ -42,9 +44,9 @@ pub struct ProcessOptions {
     pub animated: bool,
     /// `None`: the input's own format (PNG for BMP input).
     pub format: Option<Format>,
-    /// 1..=100; `None`: the encoder's default (80 for JPEG, WebP; 50 for AVIF).
-    pub quality: Option<u8>,
-    pub lossless: bool,
+    /// `quality`, `lossless`, `progressive`, `compressionLevel`, `palette`, ...: the
+    /// encoder options as given (see `encoder` for which formats each applies to).
+    pub encoder: EncoderOptions,
     pub output_dir: Option<PathBuf>,
     pub prefix: String,
     pub suffix: String,
@@ -75,8 +77,7 @@ impl Default for ProcessOptions {
             grayscale: false,
             animated: false,
             format: None,
-            quality: None,
-            lossless: false,
+            encoder: EncoderOptions::default(),
             output_dir: None,
             prefix: "processed_".into(),
             suffix: String::new(),
@@ -121,13 +122,10 @@ impl ProcessOptions {
         }
     }
 
-    /// What the encoder needs to know.
-    pub fn encode_settings(&self) -> EncodeSettings {
-        EncodeSettings {
-            quality: self.quality,
-            lossless: self.lossless,
-            background: self.background,
-        }
+    /// What the encoder needs to know for an output in `format`: the encoder options
+    /// that apply to it, with sharp's defaults for the others.
+    pub fn encode_settings(&self, format: Format) -> EncodeSettings {
+        encoder::settings(self, format)
     }
 }
 
@@ -207,6 +205,7 @@ fn parse_within(
         (spec.apply)(&mut o, key, value)?;
     }
     operations::check(&o)?;
+    encoder::check(&o)?;
     if enforced {
         limits::check_call(&o.limits(), &start)?;
     }

@@ -10,7 +10,7 @@ use super::operations;
 use super::{
     ProcessOptions, DEFAULT_LIMIT_INPUT_PIXELS, DEFAULT_LIMIT_OUTPUT_PIXELS, MAX_DIMENSION,
 };
-use crate::codec::{FailOn, Format};
+use crate::codec::{ChromaSubsampling, FailOn, Format, TiffCompression};
 use crate::error::Failure;
 use crate::ops::Strategy;
 #[cfg(test)]
@@ -258,7 +258,7 @@ pub static OPTIONS: &[OptionSpec] = &[
     OptionSpec {
         name: "autoOrient",
         default: "true",
-        doc: "Apply the EXIF orientation first (the output carries no EXIF).",
+        doc: "Apply the EXIF orientation first (the output carries no EXIF unless keepExif or keepMetadata, and then orientation 1).",
         apply: |o, k, v| {
             o.auto_orient = boolean(k, v)?;
             Ok(())
@@ -442,10 +442,10 @@ pub static OPTIONS: &[OptionSpec] = &[
         kind: Kind::Number,
         ts_type: "number",
         default: "80 (AVIF 50)",
-        doc: "Encoder quality 1..=100 (JPEG, WebP, AVIF).",
+        doc: "Encoder quality 1..=100 for JPEG, WebP and AVIF; for palette PNG, the share of colours the palette may use (with format 'png' it implies palette, as in sharp).",
         cli_short: Some('q'),
         apply: |o, k, v| {
-            o.quality = Some(integer_in_range(k, v, 1, 100)? as u8);
+            o.encoder.quality = Some(integer_in_range(k, v, 1, 100)? as u8);
             Ok(())
         },
         ..BASE
@@ -454,7 +454,160 @@ pub static OPTIONS: &[OptionSpec] = &[
         name: "lossless",
         doc: "Lossless WebP.",
         apply: |o, k, v| {
-            o.lossless = boolean(k, v)?;
+            o.encoder.lossless = Some(boolean(k, v)?);
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "progressive",
+        doc: "Progressive (multi-scan) JPEG.",
+        apply: |o, k, v| {
+            o.encoder.progressive = Some(boolean(k, v)?);
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "chromaSubsampling",
+        kind: Kind::Choice(&ChromaSubsampling::NAMES),
+        ts_type: "'4:2:0' | '4:4:4'",
+        default: "'4:2:0' (AVIF '4:4:4')",
+        doc: "Chroma subsampling of JPEG output: '4:4:4' keeps full-resolution colour; AVIF output is always '4:4:4'.",
+        apply: |o, k, v| {
+            o.encoder.chroma_subsampling =
+                ChromaSubsampling::parse(one_of(k, v, &ChromaSubsampling::NAMES)?);
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "mozjpeg",
+        doc: "JPEG with MozJPEG's settings, as sharp's mozjpeg: trellis quantisation, overshoot deringing, optimised progressive scans, quantisation table 3 (smaller, slower; baseline with progressive: false).",
+        apply: |o, k, v| {
+            o.encoder.mozjpeg = Some(boolean(k, v)?);
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "compressionLevel",
+        kind: Kind::Number,
+        ts_type: "number",
+        default: "6",
+        doc: "PNG zlib compression level 0..=9 (0: none, 9: smallest and slowest).",
+        apply: |o, k, v| {
+            o.encoder.compression_level = Some(integer_in_range(k, v, 0, 9)? as u8);
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "palette",
+        doc: "Palette (indexed) PNG, quantised to colours entries with dither; implied by colours or dither, as in sharp.",
+        apply: |o, k, v| {
+            o.encoder.palette = Some(boolean(k, v)?);
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "colours",
+        alias: Some("colors"),
+        kind: Kind::Number,
+        ts_type: "number",
+        default: "256",
+        doc: "Most palette entries, 2..=256, for palette PNG and GIF.",
+        apply: |o, k, v| {
+            o.encoder.colours = Some(integer_in_range(k, v, 2, 256)? as u16);
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "dither",
+        kind: Kind::Number,
+        ts_type: "number",
+        default: "1",
+        doc: "Floyd-Steinberg dithering strength 0..=1 for palette PNG and GIF (0: none).",
+        apply: |o, k, v| {
+            let n = finite_number(k, v)?;
+            if !(0.0..=1.0).contains(&n) {
+                return Err(invalid(k, "number between 0 and 1", v, true));
+            }
+            o.encoder.dither = Some(n);
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "effort",
+        kind: Kind::Number,
+        ts_type: "number",
+        default: "4",
+        doc: "CPU effort for WebP (0..=6, libwebp's method) and AVIF (0..=9); higher is smaller and slower.",
+        apply: |o, k, v| {
+            o.encoder.effort = Some(integer_in_range(k, v, 0, 9)? as u8);
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "nearLossless",
+        doc: "Near-lossless WebP: lossless coding of pixels preprocessed to quality.",
+        apply: |o, k, v| {
+            o.encoder.near_lossless = Some(boolean(k, v)?);
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "alphaQuality",
+        kind: Kind::Number,
+        ts_type: "number",
+        default: "100",
+        doc: "Quality 0..=100 of lossy WebP's alpha channel.",
+        apply: |o, k, v| {
+            o.encoder.alpha_quality = Some(integer_in_range(k, v, 0, 100)? as u8);
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "compression",
+        kind: Kind::Choice(&TiffCompression::NAMES),
+        ts_type: "'none' | 'lzw' | 'deflate' | 'packbits'",
+        default: "'deflate'",
+        doc: "TIFF compression, all lossless (sharp's default JPEG-in-TIFF is not available); LZW and Deflate use the horizontal predictor.",
+        apply: |o, k, v| {
+            o.encoder.compression = TiffCompression::parse(one_of(k, v, &TiffCompression::NAMES)?);
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "keepMetadata",
+        doc: "Keep the input's EXIF (orientation reset to 1 after autoOrient), ICC profile (the pixels then stay in that profile, not converted to sRGB) and XMP, in JPEG, PNG and WebP output.",
+        apply: |o, k, v| {
+            o.encoder.keep_metadata = Some(boolean(k, v)?);
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "keepExif",
+        doc: "Keep the input's EXIF (orientation reset to 1 after autoOrient) in JPEG, PNG and WebP output.",
+        apply: |o, k, v| {
+            o.encoder.keep_exif = Some(boolean(k, v)?);
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "keepIccProfile",
+        doc: "Keep the input's ICC profile in JPEG, PNG and WebP output; the pixels stay in that profile (not converted to sRGB), as in sharp.",
+        apply: |o, k, v| {
+            o.encoder.keep_icc_profile = Some(boolean(k, v)?);
             Ok(())
         },
         ..BASE
