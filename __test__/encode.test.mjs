@@ -33,7 +33,9 @@ async function withAlpha() {
     data.copy(rgba, i * 4, i * 3, i * 3 + 3)
     rgba[i * 4 + 3] = Math.round(((i % info.width) * 255) / (info.width - 1))
   }
-  return sharp(rgba, { raw: { width: info.width, height: info.height, channels: 4 } }).png().toBuffer()
+  return sharp(rgba, { raw: { width: info.width, height: info.height, channels: 4 } })
+    .png()
+    .toBuffer()
 }
 
 /** The number of distinct RGBA colours of a decoded image. */
@@ -55,7 +57,7 @@ test('JPEG: progressive is progressive, 4:4:4 is 4:4:4, the default is baseline 
   assert.deepEqual([both.isProgressive, both.chromaSubsampling], [true, '4:4:4'])
 })
 
-test('JPEG: mozjpeg is progressive, smaller at the same quality, and matches sharp\'s mozjpeg', async () => {
+test("JPEG: mozjpeg is progressive, smaller at the same quality, and matches sharp's mozjpeg", async () => {
   for (const name of ['rocket.jpg', 'retina.jpg']) {
     const input = photo(name)
     const plain = await encode(input, { quality: 80 })
@@ -64,7 +66,10 @@ test('JPEG: mozjpeg is progressive, smaller at the same quality, and matches sha
     assert.ok(moz.length < plain.length * 0.95, `${name}: mozjpeg ${moz.length} bytes, libjpeg-turbo ${plain.length}`)
     // sharp's mozjpeg output of the same input: about as large, and the same picture.
     const sharps = await sharp(input).jpeg({ quality: 80, mozjpeg: true }).toBuffer()
-    assert.ok(Math.abs(moz.length - sharps.length) <= sharps.length * 0.05, `${name}: ${moz.length} vs sharp's ${sharps.length}`)
+    assert.ok(
+      Math.abs(moz.length - sharps.length) <= sharps.length * 0.05,
+      `${name}: ${moz.length} vs sharp's ${sharps.length}`,
+    )
     assert.ok((await lumaSsim(moz, sharps)) >= 0.97, name)
   }
   // Baseline trellis with progressive: false.
@@ -131,7 +136,8 @@ test('TIFF output is compressed (Deflate by default), smaller, and lossless', as
   ]) {
     const tiff = await encode(input, { format: 'tiff', ...options })
     assert.equal(tiffTag(tiff, 259), code, JSON.stringify(options))
-    if (code !== 32773) assert.ok(tiff.length < plain.length * 0.8, `${JSON.stringify(options)}: ${tiff.length} vs ${plain.length}`)
+    if (code !== 32773)
+      assert.ok(tiff.length < plain.length * 0.8, `${JSON.stringify(options)}: ${tiff.length} vs ${plain.length}`)
     assert.ok((await decode(tiff)).data.equals(reference.data), JSON.stringify(options))
   }
 })
@@ -156,7 +162,8 @@ test('WebP: effort, nearLossless, alphaQuality and lossless', async () => {
   // Exact where visible (libwebp, as in sharp, may change the colour under alpha 0).
   const [got, want] = [await decode(lossless), await decode(input)]
   for (let i = 0; i < want.data.length; i += 4) {
-    if (want.data[i + 3] > 0) assert.deepEqual(got.data.subarray(i, i + 4), want.data.subarray(i, i + 4), `pixel ${i / 4}`)
+    if (want.data[i + 3] > 0)
+      assert.deepEqual(got.data.subarray(i, i + 4), want.data.subarray(i, i + 4), `pixel ${i / 4}`)
   }
   const near = await encode(input, { format: 'webp', nearLossless: true, quality: 50 })
   assert.ok(near.length < lossless.length, `near-lossless ${near.length} vs lossless ${lossless.length}`)
@@ -197,7 +204,10 @@ test('encoder options that do not fit the format, or bad values, reject with ERR
   ]) {
     await assert.rejects(processImage(input, options), (err) => {
       assert.equal(err.code, 'ERR_INVALID_OPTION', JSON.stringify(options))
-      assert.ok(err.message.replaceAll("'", '').includes(fragment.replaceAll("'", '')), `${JSON.stringify(options)}: ${err.message}`)
+      assert.ok(
+        err.message.replaceAll("'", '').includes(fragment.replaceAll("'", '')),
+        `${JSON.stringify(options)}: ${err.message}`,
+      )
       return true
     })
   }

@@ -37,7 +37,10 @@ test('keepMetadata keeps EXIF (orientation reset to 1), the ICC profile byte for
     // as stored, without sharp's conversion to sRGB).
     const sharps = await sharp(input).rotate().keepIccProfile().png().toBuffer()
     const asStored = { ignoreIcc: true }
-    assert.ok(meanAbsDiff(await decode(data, asStored), await decode(sharps, asStored)) < (format === 'png' ? 1.5 : 4), format)
+    assert.ok(
+      meanAbsDiff(await decode(data, asStored), await decode(sharps, asStored)) < (format === 'png' ? 1.5 : 4),
+      format,
+    )
   }
   // XMP: the Hubble photo carries a packet.
   const hubble = photo('hubble_deep_field.jpg')

@@ -56,14 +56,14 @@ test('metadata() fields equal sharp metadata() on outputs of the encoder options
     'baseline jpeg': { width: 200 },
     'progressive jpeg': { width: 200, progressive: true },
     '4:4:4 jpeg': { width: 200, chromaSubsampling: '4:4:4' },
-    'mozjpeg': { width: 200, mozjpeg: true },
+    mozjpeg: { width: 200, mozjpeg: true },
     'grey jpeg': { width: 200, grayscale: true },
-    'png': { width: 200, format: 'png' },
+    png: { width: 200, format: 'png' },
     'palette png': { width: 200, format: 'png', palette: true },
     '16-colour png': { width: 200, format: 'png', colours: 16 },
-    'gif': { width: 200, format: 'gif' },
-    'webp': { width: 200, format: 'webp' },
-    'tiff': { width: 200, format: 'tiff' },
+    gif: { width: 200, format: 'gif' },
+    webp: { width: 200, format: 'webp' },
+    tiff: { width: 200, format: 'tiff' },
   }
   for (const [label, options] of Object.entries(outputs)) {
     const { data } = await processImage(rocket, options)
@@ -77,7 +77,10 @@ test('metadata() fields equal sharp metadata() on outputs of the encoder options
 test('metadata() reads densities from EXIF, JFIF and pHYs as sharp does', async () => {
   const base = sharp(photo('coffee.png')).resize(64)
   for (const density of [72, 96, 150, 300]) {
-    for (const buffer of [await base.clone().jpeg().withMetadata({ density }).toBuffer(), await base.clone().png().withMetadata({ density }).toBuffer()]) {
+    for (const buffer of [
+      await base.clone().jpeg().withMetadata({ density }).toBuffer(),
+      await base.clone().png().withMetadata({ density }).toBuffer(),
+    ]) {
       await assertSameAsSharp(buffer, `density ${density}`)
       assert.equal((await metadata(buffer)).density, density)
     }

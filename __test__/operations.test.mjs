@@ -219,7 +219,10 @@ async function assertColourLikeSharp(label, input, options, chain, plain) {
   const [o, t, w] = await Promise.all([decode(ours.data), decode(theirs.data), decode(without.data)])
   const [near, far] = [meanAbsDiff(o, t), meanAbsDiff(w, t)]
   assert.ok(near < 2.5, `${label}: ${near.toFixed(2)} levels from sharp's output`)
-  assert.ok(far > 3 * near, `${label}: the plain image is ${far.toFixed(2)} levels from sharp's, ours ${near.toFixed(2)}`)
+  assert.ok(
+    far > 3 * near,
+    `${label}: the plain image is ${far.toFixed(2)} levels from sharp's, ours ${near.toFixed(2)}`,
+  )
 }
 
 test('normalise and modulate: lightness, chroma and hue as sharp changes them', async () => {
