@@ -398,7 +398,7 @@ pub fn encoded_channels(format: Format, channels: u8) -> u8 {
 }
 
 /// TIFF through the `tiff` crate, compressed as asked (Deflate and LZW with the
-/// horizontal predictor, sharp's default): grey, RGB or RGBA. The alpha of RGBA is
+/// horizontal predictor, sharp's default, except for RGBA): grey, RGB or RGBA. The alpha of RGBA is
 /// written as an extra sample with ExtraSamples = 2 (unassociated alpha, not
 /// premultiplied): without that tag libtiff (and so sharp) refuses a fourth sample of
 /// an RGB image.
@@ -419,6 +419,14 @@ fn encode_tiff(
             Predictor::Horizontal,
         ),
         TiffCompression::Packbits => (Compression::Packbits, Predictor::None),
+    };
+    // RGBA goes out as RGB plus an extra sample, and the `tiff` crate's predictor
+    // differences the colour type's 3 samples a pixel, not the 4 written: the alpha and
+    // colour came back wrong (libtiff and image-rs alike). No predictor there.
+    let predictor = if raster.channels == 4 {
+        Predictor::None
+    } else {
+        predictor
     };
     let mut encoder = TiffEncoder::new(Cursor::new(out))
         .map_err(failed)?
