@@ -101,6 +101,18 @@ test('animated: true keeps every frame, the delays and the loop count', async ()
   }
 })
 
+test('animated: true runs the still pipeline on every frame, modulate and normalise included', async () => {
+  const { gif } = await inputs()
+  const plain = await frames((await processImage(gif, { animated: true, format: 'webp', lossless: true })).data)
+  for (const extra of [{ modulate: { saturation: 0 } }, { normalise: true }]) {
+    const { data } = await processImage(gif, { animated: true, format: 'webp', lossless: true, ...extra })
+    const changed = await frames(data)
+    assert.equal(changed.frames.length, plain.frames.length, JSON.stringify(extra))
+    // Every frame differs from the plain one: the operation reached each of them.
+    changed.frames.forEach((f, i) => assert.ok(!f.equals(plain.frames[i]), `${JSON.stringify(extra)}: frame ${i}`))
+  }
+})
+
 test('without animated, the first frame only (as before)', async () => {
   const { gif } = await inputs()
   const { data } = await processImage(gif, { width: 28 })

@@ -124,7 +124,7 @@ pub(crate) fn process(
     check(cancel)?;
     let mut out = Vec::with_capacity(frames.len());
     for (raster, delay) in frames {
-        out.push((transform(raster, plan.as_ref(), opts)?, delay));
+        out.push((transform(raster, plan.as_ref(), opts, cancel)?, delay));
         check(cancel)?;
     }
     let (width, height, channels) = out
@@ -194,13 +194,14 @@ fn decode_frames(bytes: &[u8], format: Format, pixels: u64) -> Result<Vec<(Raste
         .collect()
 }
 
-/// The still pipeline's per-pixel steps, in its order, on one frame.
+/// One frame: resized as planned, then the still pipeline's steps after the resize
+/// ([`crate::pipeline::after_resize`]), so a frame gets exactly what a still image gets.
 fn transform(
     mut raster: Raster,
     plan: Option<&resample::ResizePlan>,
     opts: &ProcessOptions,
+    cancel: &CancelFlag,
 ) -> Result<Raster, Failure> {
-    let ops = &opts.ops;
     if let Some(plan) = plan {
         raster = resample::apply(
             &raster,
@@ -210,31 +211,7 @@ fn transform(
             opts.background,
         )?;
     }
-    if opts.rotation != 0.0 {
-        raster = raster.rotate_degrees(opts.rotation, opts.background);
-    }
-    if opts.flip {
-        raster = raster.flip();
-    }
-    if opts.flop {
-        raster = raster.flop();
-    }
-    if let Some(sharpen) = &ops.sharpen {
-        raster = raster.sharpen(sharpen);
-    }
-    if let Some(blur) = ops.blur {
-        raster = raster.blur(blur);
-    }
-    if let Some(background) = ops.flatten {
-        raster = raster.flatten(background);
-    }
-    if opts.grayscale && !raster.is_grey() {
-        raster = raster.to_grey();
-    }
-    if let Some(negate) = ops.negate {
-        raster = raster.negate(negate);
-    }
-    Ok(raster)
+    crate::pipeline::after_resize(raster, opts, cancel)
 }
 
 fn encode_failure(format: Format, message: impl std::fmt::Display) -> Failure {

@@ -319,6 +319,18 @@ pub(crate) fn transform(
         }
         (None, _) => {}
     }
+    after_resize(raster, opts, cancel)
+}
+
+/// The steps after the resize, in the fixed order (extend, rotate, flip/flop, blur,
+/// modulate, sharpen, flatten, grey, composite, normalise, negate): one piece of code for
+/// still images and for each frame of an animation.
+pub(crate) fn after_resize(
+    mut raster: Raster,
+    opts: &ProcessOptions,
+    cancel: &CancelFlag,
+) -> Result<Raster, Failure> {
+    let ops = &opts.ops;
     if let Some(extend) = &ops.extend {
         raster = raster.extend(extend);
     }
