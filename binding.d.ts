@@ -84,7 +84,7 @@ export interface ImageHooks {
  * metadata() names and meanings.
  */
 export interface ImageInfo {
-  /** 'jpeg', 'png', 'webp', 'avif', 'gif', 'tiff' or 'bmp'. */
+  /** 'jpeg', 'png', 'webp', 'avif', 'gif', 'tiff', 'bmp' or 'vips'. */
   format: string
   /** As stored (before EXIF orientation). */
   width: number

@@ -181,6 +181,38 @@ test('AVIF: effort is accepted and the output decodes', async () => {
   assert.equal(m.width, 96)
 })
 
+/** The subsampling flags (x, y) of the colour image's av1C box (not the alpha's). */
+function av1Subsampling(buffer) {
+  const found = []
+  for (let at = buffer.indexOf('av1C'); at >= 0; at = buffer.indexOf('av1C', at + 4)) {
+    const flags = buffer[at + 6]
+    if ((flags & 0x10) === 0) found.push([(flags >> 3) & 1, (flags >> 2) & 1])
+  }
+  return found
+}
+
+test('AVIF: 4:2:0 really is 4:2:0, smaller, and as faithful as 4:4:4', async () => {
+  const input = photo('rocket.jpg')
+  const [full, sub, reference] = await Promise.all([
+    encode(input, { format: 'avif', width: 320 }),
+    encode(input, { format: 'avif', width: 320, chromaSubsampling: '4:2:0' }),
+    sharp(input).resize(320).png().toBuffer(),
+  ])
+  assert.deepEqual(av1Subsampling(sub), [[1, 1]])
+  assert.deepEqual(av1Subsampling(full), [[0, 0]])
+  assert.ok(sub.length < full.length, `4:2:0 ${sub.length} bytes vs 4:4:4 ${full.length}`)
+  const m = await meta(sub)
+  assert.deepEqual([m.format, m.width], ['heif', 320])
+  // Measured: 0.9244 (4:2:0) and 0.9277 (4:4:4) against the lossless resize.
+  const [subScore, fullScore] = await Promise.all([lumaSsim(sub, reference), lumaSsim(full, reference)])
+  assert.ok(subScore >= 0.9 && subScore >= fullScore - 0.02, `SSIM 4:2:0 ${subScore}, 4:4:4 ${fullScore}`)
+  // With alpha: kept, as a second image.
+  const rgba = await withAlpha()
+  const alpha = await encode(rgba, { format: 'avif', chromaSubsampling: '4:2:0' })
+  const am = await meta(alpha)
+  assert.equal(am.hasAlpha, true)
+})
+
 test('encoder options that do not fit the format, or bad values, reject with ERR_INVALID_OPTION', async () => {
   const input = photo('rocket.jpg')
   for (const [options, fragment] of [
@@ -189,7 +221,6 @@ test('encoder options that do not fit the format, or bad values, reject with ERR
     [{ format: 'png', progressive: true }, 'progressive applies to jpeg output, not png'],
     [{ format: 'gif', quality: 50 }, 'not gif'],
     [{ format: 'webp', effort: 8 }, 'between 0 and 6'],
-    [{ format: 'avif', chromaSubsampling: '4:2:0' }, '4:4:4 only'],
     [{ format: 'png', palette: false, colours: 8 }, 'needs a palette'],
     [{ format: 'tiff', compression: 'jpeg' }, 'compression'],
     [{ chromaSubsampling: '4:2:2' }, 'chromaSubsampling'],

@@ -1,5 +1,5 @@
 // TIFF layouts the `image` crate refuses and corepool reads itself (codec/tiff_samples.rs:
-// palettes, 4-bit grey, JPEG-compressed YCbCr), and WebP-compressed TIFF (the `tiff`
+// palettes, 4-bit grey, JPEG-compressed YCbCr; codec/tiff_fax.rs: CCITT Group 3), and WebP-compressed TIFF (the `tiff`
 // crate's webp feature) decode to sharp's size and pixels. (32-bit, signed and float
 // samples are checked in Rust against the 8-bit twin of the same picture: libvips keeps
 // them in their own range, so sharp's 8-bit output of them is not a reference.)
@@ -26,6 +26,13 @@ test('palette, low-bit grey, JPEG-YCbCr and WebP TIFFs decode like sharp', async
     'image-tiff/tests/images/tiled-jpeg-ycbcr.tif',
     'image-tiff/tests/images/quad-tile.jpg.tiff',
     'pillow/Tests/images/hopper_webp.tif',
+    // CCITT Group 3 (1D and 2D, fill bits, LSB-first) and modified Huffman
+    // (codec/tiff_fax.rs).
+    'image-tiff/tests/images/seq/seq-1c-1b-fax3-lsb-71f6a21a.tiff',
+    'image-tiff/tests/libtiffpic/fax2d.tif',
+    'image-tiff/tests/libtiffpic/g3test.tif',
+    'pillow/Tests/images/compression.tif',
+    'sharp/test/fixtures/G31D.TIF',
   ]) {
     const input = path.join(CORPORA, file)
     const [ours, theirs, info] = await Promise.all([

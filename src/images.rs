@@ -367,7 +367,7 @@ pub fn process_image<'env>(
 /// metadata() names and meanings.
 #[napi(object)]
 pub struct ImageInfo {
-    /// 'jpeg', 'png', 'webp', 'avif', 'gif', 'tiff' or 'bmp'.
+    /// 'jpeg', 'png', 'webp', 'avif', 'gif', 'tiff', 'bmp' or 'vips'.
     pub format: String,
     /// As stored (before EXIF orientation).
     pub width: u32,

@@ -35,3 +35,22 @@ pub fn set_exact_scans_only(on: bool) {
 pub(crate) fn exact_scans_only() -> bool {
     EXACT_SCANS_ONLY.load(Ordering::Relaxed)
 }
+
+/// A file of the test corpora (`__test__/corpora/<path>`), for unit tests.
+#[cfg(test)]
+pub(crate) fn corpus(path: &str) -> Vec<u8> {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../__test__/corpora/");
+    std::fs::read(format!("{root}{path}")).unwrap_or_else(|e| panic!("corpus file {path}: {e}"))
+}
+
+/// The mean absolute difference of two sample buffers of the same length.
+#[cfg(test)]
+pub(crate) fn mean_abs_diff(a: &[u8], b: &[u8]) -> f64 {
+    assert_eq!(a.len(), b.len(), "same number of samples");
+    let total: u64 = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| u64::from(x.abs_diff(*y)))
+        .sum();
+    total as f64 / a.len().max(1) as f64
+}

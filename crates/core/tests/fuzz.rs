@@ -673,6 +673,22 @@ fn load_seeds() -> Vec<Seed> {
         }
     })
     .collect();
+    // Corpus files of the formats and codings corepool reads with its own code:
+    // lossless JPEG, libvips' format, CCITT Group 3 TIFF, damaged GIFs it repairs.
+    let corpora = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../__test__/corpora");
+    for name in [
+        "sharp/test/fixtures/testimgl.jpg",
+        "sharp/test/fixtures/vfile.v",
+        "sharp/test/fixtures/G31D.TIF",
+        "pillow/Tests/images/no_palette.gif",
+        "image-gif/tests/regression/issue-209-extension-block-type.gif",
+    ] {
+        let path = corpora.join(name);
+        seeds.push(Seed {
+            name: name.rsplit('/').next().unwrap_or(name).to_owned(),
+            bytes: std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+        });
+    }
     seeds.extend(generated_seeds());
     seeds
 }

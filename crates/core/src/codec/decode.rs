@@ -9,11 +9,13 @@ use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use super::avif;
 use super::error::DecodeError;
 use super::format::{FailOn, Format, Wants};
+use super::gif_blocks;
 use super::jpeg;
 use super::sniff::recognise;
 use super::source::{self, Source, SourceReader};
+use super::vips;
 use super::webp_container;
-use super::{tiff_planar, tiff_samples};
+use super::{tiff_fax, tiff_planar, tiff_samples};
 use crate::cancel::CancelFlag;
 use crate::raster::Raster;
 
@@ -51,7 +53,7 @@ fn image_format(format: Format) -> Option<ImageFormat> {
         Format::Webp => ImageFormat::WebP,
         Format::Tiff => ImageFormat::Tiff,
         Format::Bmp => ImageFormat::Bmp,
-        Format::Jpeg | Format::Avif => return None,
+        Format::Jpeg | Format::Avif | Format::Vips => return None,
     })
 }
 
@@ -131,8 +133,23 @@ pub fn probe(bytes: &[u8]) -> Result<Header, DecodeError> {
             decode_pixels: h.pixels,
         });
     }
+    if format == Format::Vips {
+        let h = vips::probe(bytes)?;
+        return Ok(Header {
+            format,
+            width: h.width,
+            height: h.height,
+            channels: h.bands,
+            has_alpha: h.bands % 2 == 0,
+            orientation: 1,
+            decode_pixels: u64::from(h.width) * u64::from(h.height),
+        });
+    }
     let image_format =
         image_format(format).ok_or_else(|| DecodeError::Unsupported(format.name().into()))?;
+    let gif = (format == Format::Gif).then(|| gif_blocks::scan(bytes));
+    let repaired = gif.and_then(|_| gif_blocks::repaired(bytes));
+    let bytes = repaired.as_deref().unwrap_or(bytes);
     let decoder = reader(
         Cursor::new(bytes),
         image_format,
@@ -142,7 +159,9 @@ pub fn probe(bytes: &[u8]) -> Result<Header, DecodeError> {
     if let (Err(image::ImageError::Unsupported(_)), Format::Tiff) = (&decoder, format) {
         // Samples `image` refuses but `tiff_samples` reads.
         if let Ok((width @ 1.., height @ 1.., channels, orientation)) =
-            tiff_samples::probe(Cursor::new(bytes)).or_else(|_| tiff_samples::probe_palette(bytes))
+            tiff_samples::probe(Cursor::new(bytes))
+                .or_else(|_| tiff_samples::probe_palette(bytes))
+                .or_else(|_| tiff_fax::probe(bytes))
         {
             return Ok(Header {
                 format,
@@ -177,60 +196,24 @@ pub fn probe(bytes: &[u8]) -> Result<Header, DecodeError> {
     }
     let colour = decoder.color_type();
     let orientation = decoder.orientation().map_or(1, |o| o.to_exif() as u16);
+    // A GIF has alpha only where its blocks say some pixel may be transparent (as
+    // sharp reports it); the decoder always gives RGBA.
+    let (channels, has_alpha) = match gif {
+        Some(scan) if !scan.transparency => (3, false),
+        _ => (colour.channel_count(), colour.has_alpha()),
+    };
     Ok(Header {
         format,
         width,
         height,
-        channels: colour.channel_count(),
-        has_alpha: colour.has_alpha(),
+        channels,
+        has_alpha,
         orientation,
-        decode_pixels: match format {
-            Format::Gif => {
-                gif_first_frame_extent(bytes).map_or(0, |(w, h)| u64::from(w) * u64::from(h))
-            }
-            _ => 0,
-        }
-        .max(u64::from(width) * u64::from(height)),
+        decode_pixels: gif
+            .and_then(|scan| scan.first_extent)
+            .map_or(0, |(w, h)| u64::from(w) * u64::from(h))
+            .max(u64::from(width) * u64::from(height)),
     })
-}
-
-/// The extent (right, bottom edges) of a GIF's first image descriptor, read from its
-/// block structure; `None` when the file ends first.
-fn gif_first_frame_extent(bytes: &[u8]) -> Option<(u32, u32)> {
-    let u16_at = |at: usize| -> Option<u32> {
-        Some(u32::from(u16::from_le_bytes([
-            *bytes.get(at)?,
-            *bytes.get(at + 1)?,
-        ])))
-    };
-    let flags = *bytes.get(10)?;
-    let mut at = 13
-        + if flags & 0x80 != 0 {
-            3 << ((flags & 7) + 1)
-        } else {
-            0
-        };
-    loop {
-        match *bytes.get(at)? {
-            0x2C => {
-                let (left, top) = (u16_at(at + 1)?, u16_at(at + 3)?);
-                let (w, h) = (u16_at(at + 5)?, u16_at(at + 7)?);
-                return Some((left + w, top + h));
-            }
-            0x21 => {
-                // Extension: label, then data sub-blocks until a zero-length one.
-                at += 2;
-                loop {
-                    let len = usize::from(*bytes.get(at)?);
-                    at += 1 + len;
-                    if len == 0 {
-                        break;
-                    }
-                }
-            }
-            _ => return None,
-        }
-    }
 }
 
 /// The stored size after shrink-on-load by `1/denominator`, rounded down (never 0).
@@ -337,6 +320,9 @@ pub fn decode_with(
     if format == Format::Avif {
         return decode_avif(src, limit_pixels, cancel);
     }
+    if format == Format::Vips {
+        return vips::decode(src);
+    }
     let image_format =
         image_format(format).ok_or_else(|| DecodeError::Unsupported(format.name().into()))?;
     let budget = memory_budget(limit_pixels);
@@ -363,12 +349,19 @@ pub fn decode_with(
             // Samples `image` refuses (packed depths, signed, 16/64-bit float, palettes).
             Err(DecodeError::Unsupported(why)) => tiff_samples::decode(buffered(src), budget)
                 .or_else(|e| match e {
-                    // Palettes need the whole file (a patched copy of it).
+                    // Palettes (a patched copy) and fax codings need the whole file.
                     DecodeError::Unsupported(_) if src.len() <= budget => {
                         let bytes = source::prefix(src, src.len()).map_err(|e| {
                             DecodeError::Corrupt(format!("TIFF: the input cannot be read: {e}"))
                         })?;
-                        tiff_samples::decode_palette(&bytes, budget)
+                        tiff_samples::decode_palette(&bytes, budget).or_else(|e| match e {
+                            DecodeError::Unsupported(_) => {
+                                let partial = fail_on == FailOn::None;
+                                tiff_fax::decode(&bytes, budget, false, partial)
+                                    .map(|image| (image, None))
+                            }
+                            other => Err(other),
+                        })
                     }
                     other => Err(other),
                 })
@@ -378,7 +371,28 @@ pub fn decode_with(
                 })?,
             other => other?,
         },
+        Format::Gif => match decode_image(buffered(src), format, image_format, budget) {
+            // Damage libnsgif tolerates: repaired in a copy (GIFs are small; the copy is
+            // bounded by the budget).
+            Err(DecodeError::Corrupt(why)) if src.len() <= budget => {
+                let bytes = source::prefix(src, src.len()).map_err(|e| {
+                    DecodeError::Corrupt(format!("GIF: the input cannot be read: {e}"))
+                })?;
+                match gif_blocks::repaired(&bytes) {
+                    Some(fixed) => decode_image(Cursor::new(fixed), format, image_format, budget)?,
+                    None => return Err(DecodeError::Corrupt(why)),
+                }
+            }
+            other => other?,
+        },
         _ => decode_image(buffered(src), format, image_format, budget)?,
+    };
+    // An opaque GIF (by its header) is decoded as RGB, as sharp reads it.
+    let image = match image {
+        DynamicImage::ImageRgba8(i) if format == Format::Gif && !header.has_alpha => {
+            DynamicImage::ImageRgb8(DynamicImage::ImageRgba8(i).to_rgb8())
+        }
+        other => other,
     };
     let (width, height) = (image.width(), image.height());
     let (channels, data) = match image {
@@ -478,10 +492,7 @@ mod tests {
         assert_eq!(check_limit(&header, None), Ok(()));
     }
 
-    fn corpus(path: &str) -> Vec<u8> {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../__test__/corpora/");
-        std::fs::read(format!("{root}{path}")).expect("corpus file")
-    }
+    use crate::testing::corpus;
 
     /// Two damaged GIFs whose screen is 0 pixels wide or high: the header is corrupt,
     /// in `probe` (metadata) as in the pipeline, never a size with a zero in it.
@@ -496,6 +507,43 @@ mod tests {
                 "{path}"
             );
         }
+    }
+
+    /// Damage libnsgif tolerates is repaired (an unknown extension block, no colour
+    /// table at all), with the pixels sharp reads from them; an opaque GIF is RGB and
+    /// one with a transparent index RGBA, as sharp reports them.
+    #[test]
+    fn tolerable_gif_damage_is_read_and_alpha_follows_the_header() {
+        let cancel = CancelFlag::new();
+        for (path, pixel) in [
+            (
+                "image-gif/tests/regression/issue-209-extension-block-type.gif",
+                [255, 255, 255],
+            ),
+            ("pillow/Tests/images/no_palette.gif", [0, 0, 0]),
+        ] {
+            let bytes = corpus(path);
+            let header = probe(&bytes).expect(path);
+            assert_eq!((header.width, header.height, header.channels), (1, 1, 3));
+            let chunked = super::source::tests::Chunked::new(&bytes, 7);
+            let raster =
+                decode(&chunked, &header, 1, false, FailOn::Warning, None, &cancel).expect(path);
+            assert_eq!(raster.data, pixel, "{path}");
+        }
+        let transparent = corpus("pillow/Tests/images/transparent.gif");
+        let header = probe(&transparent).expect("transparent");
+        assert!(header.has_alpha);
+        let raster = decode(
+            &transparent,
+            &header,
+            1,
+            false,
+            FailOn::Warning,
+            None,
+            &cancel,
+        )
+        .expect("transparent");
+        assert_eq!(raster.channels, 4);
     }
 
     /// A fuzzed TIFF whose tags declare more data than the `tiff` crate reads for a

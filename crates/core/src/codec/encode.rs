@@ -12,6 +12,7 @@ use std::io::Cursor;
 use image::codecs::avif::AvifEncoder;
 use image::{ExtendedColorType, ImageEncoder};
 
+use super::avif_encode;
 use super::embedded::{self, Embedded};
 use super::error::EncodeError;
 use super::format::Format;
@@ -25,7 +26,7 @@ pub fn max_dimension(format: Format) -> u32 {
     match format {
         Format::Jpeg | Format::Gif | Format::Avif => 65_535,
         Format::Webp => 16_383,
-        Format::Png | Format::Bmp | Format::Tiff => i32::MAX as u32,
+        Format::Png | Format::Bmp | Format::Vips | Format::Tiff => i32::MAX as u32,
     }
 }
 
@@ -148,7 +149,7 @@ pub fn encode_with_metadata(
                 meta,
             );
         }
-        Format::Png | Format::Bmp => encode_png(raster, settings, meta, &mut out)?,
+        Format::Png | Format::Bmp | Format::Vips => encode_png(raster, settings, meta, &mut out)?,
         Format::Webp => {
             let src = in_colour();
             let layout = if src.has_alpha() {
@@ -182,10 +183,16 @@ pub fn encode_with_metadata(
         }
         Format::Avif => {
             // sharp's effort 0 (fastest) to 9 (slowest) onto ravif's speed 10 to 1.
+            let speed = 10 - effort.min(9);
             let src = in_colour();
-            AvifEncoder::new_with_speed_quality(&mut out, 10 - effort.min(9), quality)
-                .write_image(&src.data, w, h, colour_type(src.channels))
-                .map_err(failed)?;
+            if settings.chroma_subsampling == Some(ChromaSubsampling::Yuv420) {
+                out = avif_encode::encode(&src, quality, speed)
+                    .map_err(|e| EncodeError::library(format, e))?;
+            } else {
+                AvifEncoder::new_with_speed_quality(&mut out, speed, quality)
+                    .write_image(&src.data, w, h, colour_type(src.channels))
+                    .map_err(failed)?;
+            }
         }
         Format::Gif => encode_gif(raster, settings, &mut out)?,
         Format::Tiff => {
@@ -393,7 +400,7 @@ pub fn encoded_channels(format: Format, channels: u8) -> u8 {
         }
         Format::Gif => 4,
         Format::Tiff if channels == 2 => 4,
-        Format::Png | Format::Tiff | Format::Bmp => channels,
+        Format::Png | Format::Tiff | Format::Bmp | Format::Vips => channels,
     }
 }
 

@@ -11,6 +11,8 @@ pub enum Format {
     Tiff,
     /// Readable only; written as PNG when "same as input" is asked for.
     Bmp,
+    /// libvips' own format (`.v`). Readable only, like BMP.
+    Vips,
 }
 
 impl Format {
@@ -40,6 +42,7 @@ impl Format {
             Self::Gif => "gif",
             Self::Tiff => "tiff",
             Self::Bmp => "bmp",
+            Self::Vips => "vips",
         }
     }
 
@@ -53,7 +56,7 @@ impl Format {
 
     /// Whether corepool can write this format.
     pub fn is_writable(self) -> bool {
-        self != Self::Bmp
+        !matches!(self, Self::Bmp | Self::Vips)
     }
 
     /// The format written when the caller asks for "the input's own": the input's,

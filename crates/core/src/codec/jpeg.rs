@@ -20,6 +20,7 @@ use super::error::{DecodeError, EncodeError};
 use super::exif;
 use super::format::{FailOn, Format, Wants};
 use super::icc;
+use super::jpeg_lossless;
 use super::jpeg_scans;
 use super::source::{read_fully_at, Source, Window};
 use crate::cancel::CancelFlag;
@@ -149,35 +150,49 @@ pub struct JpegHeader {
     pub orientation: u16,
 }
 
+/// How a JPEG's frame is coded, as far as decoding goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Process {
+    /// DCT-based (baseline, extended, progressive): MozJPEG.
+    Dct,
+    /// Lossless, Huffman-coded (SOF3): [`jpeg_lossless`].
+    Lossless,
+}
+
 /// Refuses, as unsupported, the JPEG processes this libjpeg build cannot decode: it
 /// reads baseline, extended and progressive frames with Huffman or arithmetic coding
 /// (built with `arith_dec`) at 8 bits, and none of lossless (SOF3, SOF11), hierarchical
 /// (SOF5-7, SOF13-15) or 12/16-bit samples. libjpeg itself would fail on them with an
 /// error that reads like damage. Walks the markers up to the first frame header; a
-/// stream that ends or breaks first is left for libjpeg to judge.
-fn check_process(src: &dyn Source) -> Result<(), DecodeError> {
+/// stream that ends or breaks first is left for libjpeg to judge. Lossless Huffman
+/// frames (SOF3) are read by [`jpeg_lossless`] instead.
+fn check_process(src: &dyn Source) -> Result<Process, DecodeError> {
     let mut w = Window::new(src);
     let mut at = 2u64;
     loop {
         // A marker: 0xFF (fill bytes may repeat it), then its code.
         if w.byte(at) != Some(0xFF) {
-            return Ok(());
+            return Ok(Process::Dct);
         }
         while w.byte(at) == Some(0xFF) {
             at += 1;
         }
         let Some(code) = w.byte(at) else {
-            return Ok(());
+            return Ok(Process::Dct);
         };
         at += 1;
         match code {
             // Markers without a length.
             0x01 | 0xD0..=0xD8 => continue,
             // Start of scan before any frame, or end of image: nothing to judge.
-            0xD9 | 0xDA => return Ok(()),
+            0xD9 | 0xDA => return Ok(Process::Dct),
             0xC0..=0xCF if !matches!(code, 0xC4 | 0xC8 | 0xCC) => {
                 let process = match code {
-                    0xC3 => Some("lossless (SOF3)"),
+                    0xC3 => {
+                        let sof = w.get(at, 8).unwrap_or(&[]);
+                        jpeg_lossless::check_frame(sof)?;
+                        return Ok(Process::Lossless);
+                    }
                     0xC5..=0xC7 => Some("hierarchical"),
                     0xCB => Some("lossless arithmetic-coded (SOF11)"),
                     0xCD..=0xCF => Some("hierarchical arithmetic-coded"),
@@ -192,12 +207,12 @@ fn check_process(src: &dyn Source) -> Result<(), DecodeError> {
                     Some(precision) if precision != 8 => Err(DecodeError::Unsupported(format!(
                         "JPEG: {precision}-bit samples are not supported (8-bit only)"
                     ))),
-                    _ => Ok(()),
+                    _ => Ok(Process::Dct),
                 };
             }
             _ => {
                 let Some(len) = w.get(at, 2) else {
-                    return Ok(());
+                    return Ok(Process::Dct);
                 };
                 at += u64::from(u16::from_be_bytes([len[0], len[1]]));
             }
@@ -205,9 +220,14 @@ fn check_process(src: &dyn Source) -> Result<(), DecodeError> {
     }
 }
 
+/// The most a lossless decode may allocate (the decoder holds 16-bit planes).
+const LOSSLESS_BUDGET: u64 = 4 << 30;
+
 /// Reads the header and the EXIF orientation, without decoding pixels.
 pub fn probe(bytes: &[u8]) -> Result<JpegHeader, DecodeError> {
-    check_process(&bytes)?;
+    if check_process(&bytes)? == Process::Lossless {
+        return jpeg_lossless::probe(bytes);
+    }
     guard(|| {
         let d = Decompress::with_err(error_mgr(FailOn::Warning))
             .with_markers(&[Marker::APP(1)])
@@ -366,7 +386,13 @@ pub fn decode_with(
     fail_on: FailOn,
     cancel: &CancelFlag,
 ) -> Result<Raster, DecodeError> {
-    check_process(src)?;
+    if check_process(src)? == Process::Lossless {
+        let bytes = super::source::prefix(src, src.len())
+            .map_err(|e| DecodeError::Corrupt(format!("JPEG: the input cannot be read: {e}")))?;
+        // The pixel limit was checked on the header; this bounds what a lying stream
+        // can make the decoder allocate.
+        return jpeg_lossless::decode(&bytes, denominator, LOSSLESS_BUDGET);
+    }
     decode_parts(
         src,
         jpeg_scans::needed(src, denominator, scan_rule()),
@@ -667,10 +693,7 @@ mod tests {
         assert_eq!((lenient.width, lenient.height), (64, 48));
     }
 
-    fn corpus(path: &str) -> Vec<u8> {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../__test__/corpora/");
-        std::fs::read(format!("{root}{path}")).expect("corpus file")
-    }
+    use crate::testing::corpus;
 
     /// libjpeg-turbo's arithmetic-coded test image decodes, to nearly the pixels of its
     /// Huffman-coded original (the same picture, encoded separately).
@@ -682,33 +705,38 @@ mod tests {
         let b = decode(&orig, 1, false, FailOn::Warning, &CancelFlag::new()).expect("orig");
         assert_eq!((a.width, a.height), (b.width, b.height));
         assert_eq!((a.width, a.height), (227, 149));
-        let total: u64 = a
-            .data
-            .iter()
-            .zip(&b.data)
-            .map(|(x, y)| u64::from(x.abs_diff(*y)))
-            .sum();
-        let mean = total as f64 / a.data.len() as f64;
+        let mean = crate::testing::mean_abs_diff(&a.data, &b.data);
         assert!(mean < 2.0, "mean difference {mean}");
     }
 
     #[test]
-    fn lossless_and_12_bit_jpeg_are_unsupported() {
+    fn lossless_jpeg_is_read_and_12_bit_is_unsupported() {
+        // libjpeg-turbo's test picture, lossless and as its lossy reference.
         let lossless = corpus("sharp/test/fixtures/testimgl.jpg");
-        assert!(
-            matches!(probe(&lossless), Err(DecodeError::Unsupported(m)) if m.contains("lossless"))
+        let h = probe(&lossless).expect("lossless header");
+        assert_eq!((h.width, h.height, h.components), (227, 149, 3));
+        let cancel = CancelFlag::new();
+        let a = decode(&lossless, 1, false, FailOn::Warning, &cancel).expect("lossless");
+        let b = decode(
+            &corpus("libjpeg-turbo/testimages/testorig.jpg"),
+            1,
+            false,
+            FailOn::Warning,
+            &cancel,
+        )
+        .expect("lossy");
+        assert_eq!(
+            (a.width, a.height, a.channels),
+            (b.width, b.height, b.channels)
         );
+        let mean = crate::testing::mean_abs_diff(&a.data, &b.data);
+        assert!(mean < 4.0, "mean difference to the lossy copy {mean}");
         let twelve = corpus("libjpeg-turbo/testimages/monkey12.jpg");
         assert!(matches!(probe(&twelve), Err(DecodeError::Unsupported(m)) if m.contains("12-bit")));
-        let cancel = CancelFlag::new();
-        assert!(matches!(
-            decode(&lossless, 1, false, FailOn::None, &cancel),
-            Err(DecodeError::Unsupported(_))
-        ));
         // An ordinary file passes the check.
         assert_eq!(
             check_process(&corpus("libjpeg-turbo/testimages/testorig.jpg")),
-            Ok(())
+            Ok(Process::Dct)
         );
     }
 

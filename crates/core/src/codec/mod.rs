@@ -12,6 +12,7 @@
 pub mod animation;
 mod avif;
 mod avif_container;
+mod avif_encode;
 mod decode;
 mod details;
 mod embedded;
@@ -19,15 +20,19 @@ mod encode;
 mod error;
 mod exif;
 mod format;
+mod gif_blocks;
 mod icc;
 pub(crate) mod jpeg;
+mod jpeg_lossless;
 mod jpeg_scans;
 mod palette;
 mod settings;
 mod sniff;
 pub mod source;
+mod tiff_fax;
 mod tiff_planar;
 mod tiff_samples;
+mod vips;
 mod webp_container;
 
 pub use decode::{check_limit, decode, decode_with, probe, shrunk_size, Header};

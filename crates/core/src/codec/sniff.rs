@@ -3,6 +3,7 @@
 use super::avif_container;
 use super::error::DecodeError;
 use super::format::Format;
+use super::vips;
 
 /// The format of `bytes`, from their first bytes.
 pub fn sniff(bytes: &[u8]) -> Option<Format> {
@@ -14,6 +15,7 @@ pub fn sniff(bytes: &[u8]) -> Option<Format> {
         // Classic TIFF (42) and BigTIFF (43), little- and big-endian.
         [b'I', b'I', 42 | 43, 0, ..] | [b'M', b'M', 0, 42 | 43, ..] => Format::Tiff,
         [b'B', b'M', ..] => Format::Bmp,
+        _ if vips::is_vips(bytes) => Format::Vips,
         // ISOBMFF: the brands of the `ftyp` box say AVIF (see `avif_container::is_avif`).
         [_, _, _, _, b'f', b't', b'y', b'p', ..] if avif_container::is_avif(bytes) => Format::Avif,
         _ => return None,
@@ -28,7 +30,8 @@ pub(crate) fn recognise(bytes: &[u8]) -> Result<Format, DecodeError> {
     match sniff(bytes) {
         Some(format) => Ok(format),
         None => Err(DecodeError::Unsupported(
-            "input is not a supported image format (jpeg, png, webp, avif, gif, tiff, bmp)".into(),
+            "input is not a supported image format (jpeg, png, webp, avif, gif, tiff, bmp, vips)"
+                .into(),
         )),
     }
 }

@@ -465,10 +465,7 @@ mod tests {
 
     use super::*;
 
-    fn corpus(path: &str) -> Vec<u8> {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../__test__/corpora/");
-        std::fs::read(format!("{root}{path}")).expect("corpus file")
-    }
+    use crate::testing::corpus;
 
     #[test]
     fn packed_samples_unpack_msb_first_per_row() {

@@ -156,11 +156,6 @@ pub fn check(o: &ProcessOptions) -> Result<(), Failure> {
             max_effort(format)
         )));
     }
-    if format == Avif && e.chroma_subsampling == Some(ChromaSubsampling::Yuv420) {
-        return Err(refused(
-            "Option chromaSubsampling '4:2:0' is not available for avif output: its encoder (ravif) writes 4:4:4 only".into(),
-        ));
-    }
     if format == Png && e.palette == Some(false) {
         let needing: Vec<&str> = [
             (e.quality.is_some(), "quality"),
@@ -254,10 +249,6 @@ mod tests {
             (
                 vec![("format", s("webp")), ("effort", Received::Number(7.0))],
                 "'effort' for webp output is an integer between 0 and 6",
-            ),
-            (
-                vec![("format", s("avif")), ("chromaSubsampling", s("4:2:0"))],
-                "4:4:4 only",
             ),
             (
                 vec![
