@@ -148,7 +148,7 @@ pub fn probe(bytes: &[u8]) -> Result<Header, DecodeError> {
     let image_format =
         image_format(format).ok_or_else(|| DecodeError::Unsupported(format.name().into()))?;
     let gif = (format == Format::Gif).then(|| gif_blocks::scan(bytes));
-    let repaired = gif.and_then(|_| gif_blocks::repaired(bytes));
+    let repaired = gif.and_then(|scan| gif_blocks::repaired(bytes, &scan));
     let bytes = repaired.as_deref().unwrap_or(bytes);
     let decoder = reader(
         Cursor::new(bytes),
@@ -357,8 +357,7 @@ pub fn decode_with(
                         tiff_samples::decode_palette(&bytes, budget).or_else(|e| match e {
                             DecodeError::Unsupported(_) => {
                                 let partial = fail_on == FailOn::None;
-                                tiff_fax::decode(&bytes, budget, false, partial)
-                                    .map(|image| (image, None))
+                                tiff_fax::decode(&bytes, budget, partial).map(|image| (image, None))
                             }
                             other => Err(other),
                         })
@@ -378,7 +377,7 @@ pub fn decode_with(
                 let bytes = source::prefix(src, src.len()).map_err(|e| {
                     DecodeError::Corrupt(format!("GIF: the input cannot be read: {e}"))
                 })?;
-                match gif_blocks::repaired(&bytes) {
+                match gif_blocks::repaired(&bytes, &gif_blocks::scan(&bytes)) {
                     Some(fixed) => decode_image(Cursor::new(fixed), format, image_format, budget)?,
                     None => return Err(DecodeError::Corrupt(why)),
                 }
@@ -387,15 +386,10 @@ pub fn decode_with(
         },
         _ => decode_image(buffered(src), format, image_format, budget)?,
     };
-    // An opaque GIF (by its header) is decoded as RGB, as sharp reads it.
-    let image = match image {
-        DynamicImage::ImageRgba8(i) if format == Format::Gif && !header.has_alpha => {
-            DynamicImage::ImageRgb8(DynamicImage::ImageRgba8(i).to_rgb8())
-        }
-        other => other,
-    };
     let (width, height) = (image.width(), image.height());
     let (channels, data) = match image {
+        // An opaque GIF (by its header) is RGB, as sharp reads it.
+        other if format == Format::Gif && !header.has_alpha => (3, other.to_rgb8().into_raw()),
         DynamicImage::ImageLuma8(i) => (1, i.into_raw()),
         DynamicImage::ImageLumaA8(i) => (2, i.into_raw()),
         DynamicImage::ImageRgb8(i) => (3, i.into_raw()),

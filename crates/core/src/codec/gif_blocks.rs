@@ -135,10 +135,10 @@ pub(crate) fn scan(bytes: &[u8]) -> Scan {
     out
 }
 
-/// `bytes` with the damage [`scan`] finds repaired, or `None` when there is none.
-/// Blocks after the last whole one are kept as they are, for the decoder to judge.
-pub(crate) fn repaired(bytes: &[u8]) -> Option<Vec<u8>> {
-    let found = scan(bytes);
+/// `bytes` with the damage that `found` (their [`scan`]) shows repaired, or `None`
+/// when there is none. Blocks after the last whole one are kept as they are, for the
+/// decoder to judge.
+pub(crate) fn repaired(bytes: &[u8], found: &Scan) -> Option<Vec<u8>> {
     if found.unknown_extensions == 0 && !found.missing_palette {
         return None;
     }
@@ -194,17 +194,20 @@ mod tests {
         assert_eq!(opaque.first_extent, Some((2, 1)));
         assert!(!opaque.transparency);
         assert!(scan(&tiny(Some(1), &[])).transparency);
-        assert!(repaired(&tiny(None, &[])).is_none(), "nothing to repair");
+        assert!(
+            repaired(&tiny(None, &[]), &scan(&tiny(None, &[]))).is_none(),
+            "nothing to repair"
+        );
     }
 
     #[test]
     fn drops_unknown_extensions_only() {
         let with = tiny(None, &[0x21, 0x99, 2, 7, 7, 0, 0x21, 0xFE, 1, b'x', 0]);
         assert_eq!(scan(&with).unknown_extensions, 1);
-        let fixed = repaired(&with).expect("repaired");
+        let fixed = repaired(&with, &scan(&with)).expect("repaired");
         assert_eq!(fixed, tiny(None, &[0x21, 0xFE, 1, b'x', 0]));
         let file = corpus("image-gif/tests/regression/issue-209-extension-block-type.gif");
-        let fixed = repaired(&file).expect("repaired");
+        let fixed = repaired(&file, &scan(&file)).expect("repaired");
         assert_eq!(scan(&fixed).unknown_extensions, 0);
     }
 
@@ -212,7 +215,7 @@ mod tests {
     fn gives_a_default_palette_where_there_is_none() {
         let file = corpus("pillow/Tests/images/no_palette.gif");
         assert!(scan(&file).missing_palette);
-        let fixed = repaired(&file).expect("repaired");
+        let fixed = repaired(&file, &scan(&file)).expect("repaired");
         assert!(!scan(&fixed).missing_palette);
         assert_eq!(fixed.len(), file.len() + 768);
         assert_eq!(&fixed[13..19], &[0, 0, 0, 255, 255, 255]);
@@ -223,7 +226,7 @@ mod tests {
         let g = tiny(Some(1), &[0x21, 0x42, 1, 0, 0]);
         for cut in 0..g.len() {
             let _ = scan(&g[..cut]);
-            let _ = repaired(&g[..cut]);
+            let _ = repaired(&g[..cut], &scan(&g[..cut]));
         }
     }
 }

@@ -1,7 +1,6 @@
 //! Bilevel TIFFs in CCITT coding the `tiff` crate refuses: modified Huffman
-//! (Compression 2), Group 3 (Compression 3, one- and two-dimensional, with or without
-//! fill bits) and, when the `tiff` crate fails on them, Group 4 (Compression 4), as
-//! libtiff reads them. Decoded to 8-bit grey: the code's white is 255 under
+//! (Compression 2) and Group 3 (Compression 3, one- and two-dimensional, with or
+//! without fill bits), as libtiff reads them. Decoded to 8-bit grey: the code's white is 255 under
 //! WhiteIsZero and 0 under BlackIsZero (libtiff's fax decoder writes white as a 0 bit
 //! and leaves the photometric to say what 0 means).
 //!
@@ -26,7 +25,6 @@ use super::tiff_planar::{corrupt, from_tiff};
 /// TIFF Compression values this module reads.
 const MODIFIED_HUFFMAN: u16 = 2;
 const GROUP3: u16 = 3;
-const GROUP4: u16 = 4;
 
 /// T4Options / T6Options and FillOrder tag numbers.
 const T4_OPTIONS: u16 = 292;
@@ -199,8 +197,6 @@ enum Coding {
     /// Compression 3: rows after EOLs; `two_d` when T4Options bit 0 is set (then each
     /// EOL is followed by a bit saying whether the row is one-dimensional).
     Group3 { two_d: bool },
-    /// Compression 4: two-dimensional rows, no EOLs.
-    Group4,
 }
 
 /// Consumes an EOL (at least 11 zeros and a one) if one is next; true if so.
@@ -240,7 +236,6 @@ fn strip(data: &[u8], coding: Coding, width: usize, out: &mut [bool]) -> Result<
                     row_2d(&mut bits, &reference, row)
                 }
             }
-            Coding::Group4 => row_2d(&mut bits, &reference, row),
         };
         if decoded.is_none() || bits.pos > bits.len() + 16 {
             return Err(y);
@@ -263,7 +258,7 @@ struct Layout {
     orientation: u16,
 }
 
-fn layout(bytes: &[u8], group4: bool) -> Result<Layout, DecodeError> {
+fn layout(bytes: &[u8]) -> Result<Layout, DecodeError> {
     let mut d = Decoder::new(Cursor::new(bytes)).map_err(from_tiff)?;
     let unsupported = |why: &str| DecodeError::Unsupported(format!("TIFF: {why}"));
     let compression = d
@@ -279,10 +274,9 @@ fn layout(bytes: &[u8], group4: bool) -> Result<Layout, DecodeError> {
         Some(GROUP3) => Coding::Group3 {
             two_d: options & 1 != 0,
         },
-        Some(GROUP4) if group4 => Coding::Group4,
         _ => return Err(unsupported("not a fax coding")),
     };
-    if coding != Coding::Group4 && options & 2 != 0 {
+    if options & 2 != 0 {
         return Err(unsupported("uncompressed fax mode is not supported"));
     }
     let (width, height) = d.dimensions().map_err(from_tiff)?;
@@ -344,20 +338,18 @@ fn layout(bytes: &[u8], group4: bool) -> Result<Layout, DecodeError> {
 
 /// The size, channels (1) and orientation of a modified Huffman or Group 3 TIFF.
 pub(crate) fn probe(bytes: &[u8]) -> Result<(u32, u32, u8, u16), DecodeError> {
-    let l = layout(bytes, false)?;
+    let l = layout(bytes)?;
     Ok((l.width, l.height, 1, l.orientation))
 }
 
-/// Decodes the first image of a fax-coded TIFF (Group 4 too, when `group4`) into 8-bit
-/// grey. With `partial`, rows from the first undecodable one on are left white (as
+/// Decodes the first image of a modified Huffman or Group 3 TIFF into 8-bit grey. With `partial`, rows from the first undecodable one on are left white (as
 /// libtiff leaves them, with a warning) instead of failing.
 pub(crate) fn decode(
     bytes: &[u8],
     max_bytes: u64,
-    group4: bool,
     partial: bool,
 ) -> Result<DynamicImage, DecodeError> {
-    let l = layout(bytes, group4)?;
+    let l = layout(bytes)?;
     let (w, h) = (l.width as usize, l.height as usize);
     let need = l.width as u64 * l.height as u64;
     if need > max_bytes {
@@ -425,7 +417,7 @@ mod tests {
         ] {
             let bytes = corpus(&format!("{dir}{name}"));
             assert!(probe(&bytes).is_ok(), "{name}");
-            let ours = decode(&bytes, 1 << 30, false, false)
+            let ours = decode(&bytes, 1 << 30, false)
                 .unwrap_or_else(|e| panic!("{name}: {e:?}"))
                 .to_luma8();
             if let Some(reference) = &reference {
@@ -441,8 +433,8 @@ mod tests {
     #[test]
     fn truncated_or_garbled_data_is_corrupt_or_partial() {
         let bytes = corpus("sharp/test/fixtures/G31D.TIF");
-        let whole = decode(&bytes, 1 << 30, false, false).expect("G31D");
-        let l = layout(&bytes, false).expect("layout");
+        let whole = decode(&bytes, 1 << 30, false).expect("G31D");
+        let l = layout(&bytes).expect("layout");
         let mut cut = bytes.clone();
         // Garble the middle of the first strip.
         let at = l.offsets[0] as usize + l.counts[0] as usize / 2;
@@ -450,16 +442,16 @@ mod tests {
             *b = 0x00;
         }
         assert!(matches!(
-            decode(&cut, 1 << 30, false, false),
+            decode(&cut, 1 << 30, false),
             Err(DecodeError::Corrupt(_))
         ));
-        let partial = decode(&cut, 1 << 30, false, true).expect("partial");
+        let partial = decode(&cut, 1 << 30, true).expect("partial");
         assert_eq!(
             (partial.width(), partial.height()),
             (whole.width(), whole.height())
         );
         assert!(matches!(
-            decode(&bytes, 1000, false, false),
+            decode(&bytes, 1000, false),
             Err(DecodeError::LimitExceeded(_))
         ));
         // Random bytes as fax data never panic.
@@ -470,8 +462,8 @@ mod tests {
                 seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
                 *b = (seed >> 16) as u8;
             }
-            let _ = decode(&garbled, 1 << 30, false, true);
-            let _ = decode(&garbled, 1 << 30, false, false);
+            let _ = decode(&garbled, 1 << 30, true);
+            let _ = decode(&garbled, 1 << 30, false);
         }
     }
 
