@@ -84,7 +84,7 @@ export interface ImageHooks {
  * metadata() names and meanings.
  */
 export interface ImageInfo {
-  /** 'jpeg', 'png', 'webp', 'avif', 'gif', 'tiff', 'bmp' or 'vips'. */
+  /** 'jpeg', 'png', 'webp', 'avif', 'gif', 'tiff', 'bmp', 'vips' or 'svg'. */
   format: string
   /** As stored (before EXIF orientation). */
   width: number
@@ -110,7 +110,8 @@ export interface ImageInfo {
   chromaSubsampling?: string
   /**
    * Pixels per inch, rounded, as sharp reports it: JPEG from EXIF, else JFIF, else
-   * 72; PNG from pHYs, else 72; TIFF from its resolution tags; absent for GIF, WebP.
+   * 72; PNG from pHYs, else 72; TIFF from its resolution tags; SVG the density it
+   * was sized at; absent for GIF, WebP.
    */
   density?: number
   /** An embedded ICC profile. */
@@ -153,7 +154,21 @@ export interface Limits {
 }
 
 /** Reads an image's header without decoding its pixels. */
-export declare function metadata(input: Buffer | Uint8Array | string, hooks?: ImageHooks | undefined | null): Promise<ImageInfo>
+export declare function metadata(input: Buffer | Uint8Array | string, hooks?: MetadataHooks | undefined | null): Promise<ImageInfo>
+
+/**
+ * The options of `metadata`, for TypeScript: its hooks, and the density SVG input is
+ * sized at.
+ */
+export interface MetadataHooks {
+  /** Aborts the call; the promise rejects with `ERR_ABORTED`. */
+  signal?: AbortSignal
+  /**
+   * Dots per inch SVG input is sized at, 1 to 100000 (default 72), as sharp's
+   * `density`: the same as `processImage`'s option of that name.
+   */
+  density?: number
+}
 
 /** One option of `processImages` / `processImage`, as `optionTable()` lists it. */
 export interface OptionInfo {

@@ -41,9 +41,11 @@ pub fn cancel_flag(token: Option<ClassInstance<CancelToken>>) -> CancelFlag {
     token.map(|t| t.flag.clone()).unwrap_or_default()
 }
 
-/// The hooks object's `onProgress`, when the call accepts one and it is given.
+/// The hooks object's `onProgress`, when the call accepts one and it is given, and
+/// `metadata`'s `density`.
 pub struct Hooks<'env> {
     pub on_progress: Option<Unknown<'env>>,
+    pub density: Option<f64>,
 }
 
 /// Validates `hooks`: `undefined`, `null` or a plain object with only the `allowed`
@@ -53,7 +55,10 @@ pub fn parse<'env>(
     hooks: Option<Unknown<'env>>,
     allowed: &[&str],
 ) -> std::result::Result<Hooks<'env>, Failure> {
-    let mut parsed = Hooks { on_progress: None };
+    let mut parsed = Hooks {
+        on_progress: None,
+        density: None,
+    };
     let Some(hooks) = hooks else {
         return Ok(parsed);
     };
@@ -92,6 +97,14 @@ pub fn parse<'env>(
                 }
                 parsed.on_progress = Some(value);
             }
+            "density" if given => {
+                parsed.density = Some(corepool_core::validate::number_in_range(
+                    "density",
+                    &received(&value),
+                    1.0,
+                    100_000.0,
+                )?);
+            }
             _ => {}
         }
     }
@@ -121,6 +134,19 @@ pub struct BatchHooksJs {
     /// rejects with that error.
     #[napi(ts_type = "(progress: Progress) => void")]
     pub on_progress: Option<Unknown<'static>>,
+}
+
+/// The options of `metadata`, for TypeScript: its hooks, and the density SVG input is
+/// sized at.
+#[allow(dead_code)]
+#[napi(object, object_to_js = false, js_name = "MetadataHooks")]
+pub struct MetadataHooksJs {
+    /// Aborts the call; the promise rejects with `ERR_ABORTED`.
+    #[napi(ts_type = "AbortSignal")]
+    pub signal: Option<Unknown<'static>>,
+    /// Dots per inch SVG input is sized at, 1 to 100000 (default 72), as sharp's
+    /// `density`: the same as `processImage`'s option of that name.
+    pub density: Option<f64>,
 }
 
 /// The hooks of `processImage`, `metadata` and `processStream`, for TypeScript.

@@ -367,7 +367,7 @@ pub fn process_image<'env>(
 /// metadata() names and meanings.
 #[napi(object)]
 pub struct ImageInfo {
-    /// 'jpeg', 'png', 'webp', 'avif', 'gif', 'tiff', 'bmp' or 'vips'.
+    /// 'jpeg', 'png', 'webp', 'avif', 'gif', 'tiff', 'bmp', 'vips' or 'svg'.
     pub format: String,
     /// As stored (before EXIF orientation).
     pub width: u32,
@@ -391,7 +391,8 @@ pub struct ImageInfo {
     /// '4:4:4:4' for CMYK); absent for other formats.
     pub chroma_subsampling: Option<String>,
     /// Pixels per inch, rounded, as sharp reports it: JPEG from EXIF, else JFIF, else
-    /// 72; PNG from pHYs, else 72; TIFF from its resolution tags; absent for GIF, WebP.
+    /// 72; PNG from pHYs, else 72; TIFF from its resolution tags; SVG the density it
+    /// was sized at; absent for GIF, WebP.
     pub density: Option<u32>,
     /// An embedded ICC profile.
     pub has_profile: bool,
@@ -408,7 +409,7 @@ type Probed = (Header, Details, usize, Option<AnimationInfo>);
 
 /// Reads an image's header without decoding its pixels.
 #[napi(
-    ts_args_type = "input: Buffer | Uint8Array | string, hooks?: ImageHooks | undefined | null",
+    ts_args_type = "input: Buffer | Uint8Array | string, hooks?: MetadataHooks | undefined | null",
     ts_return_type = "Promise<ImageInfo>"
 )]
 pub fn metadata<'env>(
@@ -421,25 +422,33 @@ pub fn metadata<'env>(
     let job = (|| {
         let limit = corepool_core::limits::current().input_bytes;
         let input = image_input(&input)?;
-        hooks::parse(hooks, &["signal"])?;
+        let density = hooks::parse(hooks, &["signal", "density"])?
+            .density
+            .unwrap_or(corepool_core::codec::DEFAULT_DENSITY);
         Ok(task::one(move || {
             if cancel.is_cancelled() {
                 return Err(Failure::aborted());
             }
-            match &input {
+            let probed = match &input {
                 // A path: the header is read from a bounded prefix of the file.
                 ImageInput::Path(path) => {
                     let (header, details, animation, size) =
-                        corepool_core::metadata::probe_file_details(path.as_ref(), limit)?;
-                    Ok((header, details, size as usize, animation))
+                        corepool_core::metadata::probe_file_details(path.as_ref(), limit, density)?;
+                    (header, details, size as usize, animation)
                 }
                 ImageInput::Bytes(bytes) => {
-                    let header = corepool_core::probe(bytes)?;
+                    let header = corepool_core::codec::probe_at(bytes, density)?;
                     let details = corepool_core::codec::details(bytes, header.format);
                     let animation = corepool_core::metadata::animation(&&bytes[..], header.format);
-                    Ok((header, details, bytes.len(), animation))
+                    (header, details, bytes.len(), animation)
                 }
+            };
+            let (header, mut details, size, animation) = probed;
+            if header.format == corepool_core::Format::Svg {
+                // As sharp reports it: the density the SVG was sized at.
+                details.density = Some(density.round() as u32);
             }
+            Ok((header, details, size, animation))
         }))
     })();
     start(env, job, |(h, d, size, animation)| ImageInfo {

@@ -123,7 +123,7 @@ fn process_planned(
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| -> Result<(), Failure> {
         let path = Path::new(input);
         let source = InputFile::open_within(path, opts.limit_input_bytes)?;
-        let header = crate::metadata::probe(&source, opts.limit_input_bytes)?;
+        let header = crate::metadata::probe_at(&source, opts.limit_input_bytes, opts.density)?;
         let format = opts.output_format(header.format);
         let target = output::output_path(path, Some(header.format), format, opts)?;
         result.output_path = target.to_string_lossy().into_owned();

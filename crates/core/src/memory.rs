@@ -25,7 +25,7 @@ pub const AVIF_MAX_PIXELS: u64 = 1 << 24;
 /// (flattened copy plus the coefficient buffer of optimised Huffman coding), AVIF 5.2.
 pub fn encoder_multiple(format: Format) -> u64 {
     match format {
-        Format::Png | Format::Bmp | Format::Vips => 2,
+        Format::Png | Format::Bmp | Format::Vips | Format::Svg => 2,
         Format::Tiff => 2,
         Format::Webp | Format::Gif | Format::Jpeg => 3,
         Format::Avif => 6,

@@ -29,9 +29,10 @@ pub fn probe_file(path: &Path, limit_bytes: u64) -> Result<(Header, u64), Failur
 pub fn probe_file_details(
     path: &Path,
     limit_bytes: u64,
+    density: f64,
 ) -> Result<(Header, Details, Option<AnimationInfo>, u64), Failure> {
     let input = InputFile::open(path)?;
-    let (header, bytes) = probe_bytes(&input, limit_bytes)?;
+    let (header, bytes) = probe_bytes(&input, limit_bytes, density)?;
     let details = codec::details(&bytes, header.format);
     Ok((
         header,
@@ -43,14 +44,23 @@ pub fn probe_file_details(
 
 /// The header of an open input file, from growing prefixes (see the module docs).
 pub fn probe(input: &InputFile, limit_bytes: u64) -> Result<Header, Failure> {
-    Ok(probe_bytes(input, limit_bytes)?.0)
+    probe_at(input, limit_bytes, codec::DEFAULT_DENSITY)
+}
+
+/// [`probe`], with vector input (SVG) sized at `density` dots per inch.
+pub fn probe_at(input: &InputFile, limit_bytes: u64, density: f64) -> Result<Header, Failure> {
+    Ok(probe_bytes(input, limit_bytes, density)?.0)
 }
 
 /// The header, and the prefix of the file it was read from.
-fn probe_bytes(input: &InputFile, limit_bytes: u64) -> Result<(Header, Vec<u8>), Failure> {
+fn probe_bytes(
+    input: &InputFile,
+    limit_bytes: u64,
+    density: f64,
+) -> Result<(Header, Vec<u8>), Failure> {
     for len in PREFIXES {
         let bytes = input.prefix(len)?;
-        match codec::probe(&bytes) {
+        match codec::probe_at(&bytes, density) {
             Ok(header) => return Ok((header, bytes)),
             // The whole file was read: this is its answer.
             Err(e) if bytes.len() as u64 >= input.size() => return Err(e.into()),
@@ -58,7 +68,7 @@ fn probe_bytes(input: &InputFile, limit_bytes: u64) -> Result<(Header, Vec<u8>),
         }
     }
     let bytes = input.read_all(limit_bytes)?;
-    Ok((codec::probe(&bytes)?, bytes))
+    Ok((codec::probe_at(&bytes, density)?, bytes))
 }
 
 /// The frames, delays and loop count of a GIF or WebP (`None` for other formats, or

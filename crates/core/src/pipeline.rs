@@ -69,7 +69,7 @@ pub fn process(
             ),
         ));
     }
-    let header = codec::probe(bytes)?;
+    let header = codec::probe_at(bytes, opts.density)?;
     process_source(&bytes, &header, opts, cancel)
 }
 
@@ -83,7 +83,7 @@ pub fn process_path(
 ) -> Result<Encoded, Failure> {
     check(cancel)?;
     let input = InputFile::open_within(path, opts.limit_input_bytes)?;
-    let header = crate::metadata::probe(&input, opts.limit_input_bytes)?;
+    let header = crate::metadata::probe_at(&input, opts.limit_input_bytes, opts.density)?;
     process_source(&input, &header, opts, cancel)
 }
 
@@ -206,6 +206,18 @@ pub(crate) fn transform(
     // the shrunk size, so do the same to get the same dimensions and sampling grid.
     // sharp loads the full image for extract and trim, and so does corepool.
     let full_size = ops.extract.is_some() || ops.trim.is_some();
+    // SVG is drawn straight at the size the resize needs, as sharp draws it (its
+    // shrink-on-load for vector input: scale `1 / min(hshrink, vshrink)`).
+    let drawn;
+    let header = match (header.format, plan) {
+        (Format::Svg, Some(p)) if !full_size && p.scale.0.max(p.scale.1) != 1.0 => {
+            drawn = codec::svg_size(src, opts.density, p.scale.0.max(p.scale.1))?;
+            codec::check_limit(&drawn, opts.limit_input_pixels)?;
+            plan = request.map(|req| resample::plan((drawn.width, drawn.height), req));
+            &drawn
+        }
+        _ => header,
+    };
     let denominator = match (header.format, plan) {
         (Format::Jpeg, Some(p)) if !full_size => {
             let at_least = if swapped {
@@ -251,6 +263,7 @@ pub(crate) fn transform(
     let wants = codec::Wants {
         grey: opts.grayscale && !header.has_alpha,
         keep_profile: keeps_profile(format, opts),
+        density: opts.density,
     };
     let mut raster = codec::decode_with(
         src,

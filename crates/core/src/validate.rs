@@ -105,6 +105,24 @@ pub fn finite_number(name: &str, received: &Received) -> Result<f64, Failure> {
     }
 }
 
+/// A number `min <= n <= max` (both inclusive), fractions allowed.
+pub fn number_in_range(
+    name: &str,
+    received: &Received,
+    min: f64,
+    max: f64,
+) -> Result<f64, Failure> {
+    match *received {
+        Received::Number(n) if n >= min && n <= max => Ok(n),
+        _ => Err(invalid(
+            name,
+            &format!("number between {min} and {max}"),
+            received,
+            matches!(received, Received::Number(_)),
+        )),
+    }
+}
+
 /// One of the strings in `allowed`, returned as given.
 pub fn one_of<'a>(
     name: &str,

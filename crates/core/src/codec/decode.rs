@@ -13,6 +13,7 @@ use super::gif_blocks;
 use super::jpeg;
 use super::sniff::recognise;
 use super::source::{self, Source, SourceReader};
+use super::svg;
 use super::vips;
 use super::webp_container;
 use super::{tiff_fax, tiff_planar, tiff_samples};
@@ -53,7 +54,7 @@ fn image_format(format: Format) -> Option<ImageFormat> {
         Format::Webp => ImageFormat::WebP,
         Format::Tiff => ImageFormat::Tiff,
         Format::Bmp => ImageFormat::Bmp,
-        Format::Jpeg | Format::Avif | Format::Vips => return None,
+        Format::Jpeg | Format::Avif | Format::Vips | Format::Svg => return None,
     })
 }
 
@@ -106,9 +107,17 @@ fn probe_budget(bytes: &[u8], format: Format) -> u64 {
     memory_budget(Some(tiff_pixels.unwrap_or(0)).filter(|&p| p > 0)).max(4 << 30)
 }
 
-/// Reads the header only.
+/// Reads the header only (vector input at sharp's default density, 72).
 pub fn probe(bytes: &[u8]) -> Result<Header, DecodeError> {
+    probe_at(bytes, svg::DEFAULT_DENSITY)
+}
+
+/// Reads the header only, with vector input (SVG) sized at `density` dots per inch.
+pub fn probe_at(bytes: &[u8], density: f64) -> Result<Header, DecodeError> {
     let format = recognise(bytes)?;
+    if format == Format::Svg {
+        return svg_header(bytes, density, 1.0);
+    }
     if format == Format::Jpeg {
         let h = jpeg::probe(bytes)?;
         return Ok(Header {
@@ -216,6 +225,28 @@ pub fn probe(bytes: &[u8]) -> Result<Header, DecodeError> {
     })
 }
 
+/// The header of an SVG drawn at `density`, scaled by `scale`: always RGBA.
+fn svg_header(bytes: &[u8], density: f64, scale: f64) -> Result<Header, DecodeError> {
+    let (width, height) = svg::size(bytes, density, scale)?;
+    Ok(Header {
+        format: Format::Svg,
+        width,
+        height,
+        channels: 4,
+        has_alpha: true,
+        orientation: 1,
+        decode_pixels: u64::from(width) * u64::from(height),
+    })
+}
+
+/// The header of the SVG in `src` drawn at `density` and `scale`, as sharp renders a
+/// vector input straight at the size a resize needs (its shrink-on-load). `decode`
+/// with this header draws at that size.
+pub fn svg_size(src: &dyn Source, density: f64, scale: f64) -> Result<Header, DecodeError> {
+    let mut owned = Vec::new();
+    svg_header(whole(src, &mut owned, Format::Svg)?, density, scale)
+}
+
 /// The stored size after shrink-on-load by `1/denominator`, rounded down (never 0).
 pub fn shrunk_size(header: &Header, denominator: u8) -> (u32, u32) {
     let d = u32::from(denominator.max(1));
@@ -283,7 +314,7 @@ pub fn decode(
 ) -> Result<Raster, DecodeError> {
     let wants = Wants {
         grey,
-        keep_profile: false,
+        ..Wants::default()
     };
     decode_with(
         src,
@@ -322,6 +353,16 @@ pub fn decode_with(
     }
     if format == Format::Vips {
         return vips::decode(src);
+    }
+    if format == Format::Svg {
+        let mut owned = Vec::new();
+        let bytes = whole(src, &mut owned, format)?;
+        return svg::decode(
+            bytes,
+            wants.density,
+            (header.width, header.height),
+            limit_pixels,
+        );
     }
     let image_format =
         image_format(format).ok_or_else(|| DecodeError::Unsupported(format.name().into()))?;

@@ -52,7 +52,7 @@ pub fn details(bytes: &[u8], format: Format) -> Details {
         },
         Format::Webp => webp(bytes),
         Format::Tiff => tiff(bytes),
-        Format::Avif | Format::Bmp | Format::Vips => Details::default(),
+        Format::Avif | Format::Bmp | Format::Vips | Format::Svg => Details::default(),
     }
 }
 

@@ -26,7 +26,7 @@ pub fn max_dimension(format: Format) -> u32 {
     match format {
         Format::Jpeg | Format::Gif | Format::Avif => 65_535,
         Format::Webp => 16_383,
-        Format::Png | Format::Bmp | Format::Vips | Format::Tiff => i32::MAX as u32,
+        Format::Png | Format::Bmp | Format::Vips | Format::Svg | Format::Tiff => i32::MAX as u32,
     }
 }
 
@@ -149,7 +149,9 @@ pub fn encode_with_metadata(
                 meta,
             );
         }
-        Format::Png | Format::Bmp | Format::Vips => encode_png(raster, settings, meta, &mut out)?,
+        Format::Png | Format::Bmp | Format::Vips | Format::Svg => {
+            encode_png(raster, settings, meta, &mut out)?
+        }
         Format::Webp => {
             let src = in_colour();
             let layout = if src.has_alpha() {
@@ -400,7 +402,7 @@ pub fn encoded_channels(format: Format, channels: u8) -> u8 {
         }
         Format::Gif => 4,
         Format::Tiff if channels == 2 => 4,
-        Format::Png | Format::Tiff | Format::Bmp | Format::Vips => channels,
+        Format::Png | Format::Tiff | Format::Bmp | Format::Vips | Format::Svg => channels,
     }
 }
 

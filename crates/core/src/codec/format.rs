@@ -13,6 +13,8 @@ pub enum Format {
     Bmp,
     /// libvips' own format (`.v`). Readable only, like BMP.
     Vips,
+    /// SVG and SVGZ, rendered at `density` (see `svg`). Readable only.
+    Svg,
 }
 
 impl Format {
@@ -43,6 +45,7 @@ impl Format {
             Self::Tiff => "tiff",
             Self::Bmp => "bmp",
             Self::Vips => "vips",
+            Self::Svg => "svg",
         }
     }
 
@@ -56,7 +59,7 @@ impl Format {
 
     /// Whether corepool can write this format.
     pub fn is_writable(self) -> bool {
-        !matches!(self, Self::Bmp | Self::Vips)
+        !matches!(self, Self::Bmp | Self::Vips | Self::Svg)
     }
 
     /// The format written when the caller asks for "the input's own": the input's,
@@ -109,11 +112,23 @@ impl FailOn {
 }
 
 /// What a decode is asked for beyond the pixels as stored.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Wants {
     /// Decoding straight to grey is allowed (JPEG).
     pub grey: bool,
     /// Leave the pixels in their embedded ICC profile (`keepIccProfile`) instead of
     /// converting them to sRGB.
     pub keep_profile: bool,
+    /// The dots per inch vector input (SVG) is rendered at: sharp's `density`.
+    pub density: f64,
+}
+
+impl Default for Wants {
+    fn default() -> Self {
+        Self {
+            grey: false,
+            keep_profile: false,
+            density: super::svg::DEFAULT_DENSITY,
+        }
+    }
 }

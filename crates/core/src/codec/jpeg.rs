@@ -373,7 +373,7 @@ pub fn decode(
 ) -> Result<Raster, DecodeError> {
     let wants = Wants {
         grey,
-        keep_profile: false,
+        ..Wants::default()
     };
     decode_with(src, denominator, wants, fail_on, cancel)
 }

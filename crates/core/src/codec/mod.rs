@@ -29,13 +29,16 @@ mod palette;
 mod settings;
 mod sniff;
 pub mod source;
+mod svg;
 mod tiff_fax;
 mod tiff_planar;
 mod tiff_samples;
 mod vips;
 mod webp_container;
 
-pub use decode::{check_limit, decode, decode_with, probe, shrunk_size, Header};
+pub use decode::{
+    check_limit, decode, decode_with, probe, probe_at, shrunk_size, svg_size, Header,
+};
 pub use details::{details, Details};
 pub use embedded::{read as read_embedded, Embedded};
 pub use encode::{
@@ -47,3 +50,4 @@ pub use exif::set_orientation as set_exif_orientation;
 pub use format::{FailOn, Format, Wants};
 pub use sniff::sniff;
 pub use source::Source;
+pub use svg::DEFAULT_DENSITY;

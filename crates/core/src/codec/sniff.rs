@@ -3,6 +3,7 @@
 use super::avif_container;
 use super::error::DecodeError;
 use super::format::Format;
+use super::svg;
 use super::vips;
 
 /// The format of `bytes`, from their first bytes.
@@ -18,6 +19,8 @@ pub fn sniff(bytes: &[u8]) -> Option<Format> {
         _ if vips::is_vips(bytes) => Format::Vips,
         // ISOBMFF: the brands of the `ftyp` box say AVIF (see `avif_container::is_avif`).
         [_, _, _, _, b'f', b't', b'y', b'p', ..] if avif_container::is_avif(bytes) => Format::Avif,
+        // Text (or gzip) last: the binary formats' magic bytes never look like markup.
+        _ if svg::is_svg(bytes) => Format::Svg,
         _ => return None,
     })
 }
@@ -30,7 +33,7 @@ pub(crate) fn recognise(bytes: &[u8]) -> Result<Format, DecodeError> {
     match sniff(bytes) {
         Some(format) => Ok(format),
         None => Err(DecodeError::Unsupported(
-            "input is not a supported image format (jpeg, png, webp, avif, gif, tiff, bmp, vips)"
+            "input is not a supported image format (jpeg, png, webp, avif, gif, tiff, bmp, vips, svg)"
                 .into(),
         )),
     }

@@ -61,6 +61,8 @@ pub struct ProcessOptions {
     /// The most bytes an input may have (files, buffers, streams).
     pub limit_input_bytes: u64,
     pub fail_on: FailOn,
+    /// The dots per inch vector input (SVG) is drawn at, as sharp's `density`.
+    pub density: f64,
     /// `extract`, `trim`, `extend`, `sharpen`, `blur`, `flatten`, `negate`, `composite`.
     pub ops: Operations,
 }
@@ -87,6 +89,7 @@ impl Default for ProcessOptions {
             limit_output_pixels: Some(DEFAULT_LIMIT_OUTPUT_PIXELS),
             limit_input_bytes: crate::limits::DEFAULT_LIMIT_INPUT_BYTES,
             fail_on: FailOn::Warning,
+            density: crate::codec::DEFAULT_DENSITY,
             ops: Operations::default(),
         }
     }

@@ -16,7 +16,9 @@ use crate::ops::Strategy;
 #[cfg(test)]
 use crate::resample::POSITIONS;
 use crate::resample::{Fit, Position, FITS};
-use crate::validate::{boolean, finite_number, integer_in_range, invalid, one_of, Received};
+use crate::validate::{
+    boolean, finite_number, integer_in_range, invalid, number_in_range, one_of, Received,
+};
 
 /// What kind of value an option takes; the CLI uses it to read a flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -731,6 +733,18 @@ pub static OPTIONS: &[OptionSpec] = &[
         doc: "How strictly damaged input fails, as in sharp: 'none' decodes what it can, 'truncated' fails on truncated data, 'error' also on decoder errors, 'warning' also on decoder warnings (per format: see the README).",
         apply: |o, k, v| {
             o.fail_on = FailOn::parse(one_of(k, v, &FailOn::NAMES)?).unwrap_or(FailOn::Warning);
+            Ok(())
+        },
+        ..BASE
+    },
+    OptionSpec {
+        name: "density",
+        kind: Kind::Number,
+        ts_type: "number",
+        default: "72",
+        doc: "Dots per inch that SVG input is drawn at, 1 to 100000, as sharp's density: the size scales by density / 72 (and lengths in physical units, such as mm, by its square, as in sharp).",
+        apply: |o, k, v| {
+            o.density = number_in_range(k, v, 1.0, 100_000.0)?;
             Ok(())
         },
         ..BASE
