@@ -402,6 +402,11 @@ export interface ProcessOptions {
    * 'warning' (the default); see the README for what each level means per format.
    */
   failOn?: 'none' | 'truncated' | 'error' | 'warning'
+  /**
+   * Dots per inch that SVG input is drawn at (1 to 100000), as sharp's density: the
+   * size scales by density / 72. Default 72.
+   */
+  density?: number
 }
 
 /** Where a batch stands. */

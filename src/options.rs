@@ -172,6 +172,9 @@ pub struct ProcessOptionsJs {
     /// 'warning' (the default); see the README for what each level means per format.
     #[napi(ts_type = "'none' | 'truncated' | 'error' | 'warning'")]
     pub fail_on: Option<String>,
+    /// Dots per inch that SVG input is drawn at (1 to 100000), as sharp's density: the
+    /// size scales by density / 72. Default 72.
+    pub density: Option<f64>,
 }
 
 /// One option of `processImages` / `processImage`, as `optionTable()` lists it.
