@@ -68,9 +68,9 @@ const LIMIT_INPUT_PIXELS: u64 = 16_000_000;
 
 /// The bound on the peak of live heap bytes, per worker thread (cases in flight at
 /// once); the whole run is checked against `PEAK_BOUND_PER_WORKER x max(threads, 2)`,
-/// i.e. 512 MiB for the default 2 workers.
+/// i.e. 768 MiB for the default 2 workers.
 ///
-/// Why 256 MiB per worker: the largest image a case may legitimately decode is
+/// Why 384 MiB per worker: the largest image a case may legitimately decode is
 /// `LIMIT_INPUT_PIXELS` = 16 Mpx. The worst legitimate path is a 16-bit RGBA decode
 /// (16 Mpx x 8 B = 128 MiB, allocated up front by the `image` crate) converted to 8-bit
 /// RGBA (64 MiB) while the 16-bit buffer is still alive: 192 MiB. After that the 16-bit
@@ -78,12 +78,16 @@ const LIMIT_INPUT_PIXELS: u64 = 16_000_000;
 /// (128 MiB). The premultiplied copy then stays alive in the worker's thread-local
 /// resizer (KB8): up to 64 MiB retained per worker, on top of the next case's 192 MiB.
 /// A non-full-screen GIF frame of 16 Mpx needs 64 MiB (RGBA frame) + 16 MiB (indices)
-/// plus 64 MiB (canvas). With the input (< 1 MiB) and the small output, 256 MiB covers every
+/// plus 64 MiB (canvas). The largest is lossless JPEG, which `jpeg-decoder` decodes into
+/// 16-bit planes (6 B/px for RGB) while it holds the 32-bit differences (12 B/px, and up
+/// to twice that where a cloned `Vec` grows by doubling): about 300 MiB at 16 Mpx,
+/// measured 340 MiB above the baseline for a 227x65535 mutation of testimgl.jpg,
+/// resize included. With the input (< 1 MiB) and the small output, 384 MiB covers every
 /// legitimate case, while a decoder that sizes a buffer from an unchecked length field
 /// (rather than from the checked width x height) shows up as hundreds of MiB to GiB and
 /// fails it (KB7 was found this way). Allocations made by C code (libjpeg, libwebp) do
 /// not go through this allocator; the peak RSS printed in the summary covers them.
-const PEAK_BOUND_PER_WORKER: usize = 256 << 20;
+const PEAK_BOUND_PER_WORKER: usize = 384 << 20;
 
 /// Allocations that would take live bytes above this are refused (the allocator
 /// returns null): a `try_reserve` then fails gracefully, anything else aborts with
@@ -652,6 +656,18 @@ fn generated_seeds() -> Vec<Seed> {
         name: "gen-animated.webp".into(),
         bytes: encoder.try_encode().expect("animated webp").to_vec(),
     });
+    // SVG, plain and gzipped (SVGZ).
+    let svg = generated_svg();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, svg.as_bytes()).expect("gzip");
+    seeds.push(Seed {
+        name: "gen.svgz".into(),
+        bytes: gz.finish().expect("gzip"),
+    });
+    seeds.push(Seed {
+        name: "gen.svg".into(),
+        bytes: svg.into_bytes(),
+    });
     seeds
 }
 
@@ -689,8 +705,45 @@ fn load_seeds() -> Vec<Seed> {
             bytes: std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
         });
     }
+    // SVG (resvg): sharp's three SVG fixtures.
+    let svg_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../__test__/fixtures/svg");
+    for name in ["check.svg", "circle.svg", "Wikimedia-logo.svg"] {
+        let path = svg_dir.join(name);
+        seeds.push(Seed {
+            name: name.to_owned(),
+            bytes: std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+        });
+    }
     seeds.extend(generated_seeds());
     seeds
+}
+
+/// An SVG that uses what a decoder has to get right: physical units and a viewBox,
+/// text, a blur filter, a pattern, a gradient, `<use>`, and an embedded PNG.
+fn generated_svg() -> String {
+    use base64::Engine as _;
+    let png = corepool_encode(&test_raster(6, 4, 4), Format::Png, false);
+    let data = base64::engine::general_purpose::STANDARD.encode(png);
+    format!(
+        r##"<?xml version="1.0"?>
+<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"
+     width="20mm" height="0.5in" viewBox="0 0 80 48">
+  <defs>
+    <filter id="b"><feGaussianBlur stdDeviation="1.5"/></filter>
+    <pattern id="p" width="4" height="4" patternUnits="userSpaceOnUse">
+      <rect width="2" height="2" fill="#c00"/>
+    </pattern>
+    <linearGradient id="g"><stop offset="0" stop-color="#09f"/><stop offset="1" stop-color="#fa0" stop-opacity="0.5"/></linearGradient>
+    <circle id="c" r="6"/>
+  </defs>
+  <rect width="80" height="48" fill="url(#p)"/>
+  <ellipse cx="40" cy="24" rx="30" ry="14" fill="url(#g)" filter="url(#b)"/>
+  <use xlink:href="#c" x="12" y="12" fill="green" stroke="black" stroke-width="2"/>
+  <text x="4" y="44" font-family="sans-serif" font-size="10">corepool</text>
+  <image x="60" y="4" width="16" height="12" xlink:href="data:image/png;base64,{data}"/>
+</svg>
+"##
+    )
 }
 
 // ---------------------------------------------------------------------------------
@@ -966,6 +1019,66 @@ fn header_edit(b: &mut [u8], rng: &mut Rng) -> Option<String> {
     }
 }
 
+/// Edits an SVG as text: one size-like attribute's value set to a huge, zero, negative,
+/// tiny or malformed length, or an element that stresses the renderer inserted after the
+/// root's start tag (a huge blur, a degenerate pattern, a self-reference, a file and a
+/// URL reference that must not be read, deep nesting).
+fn svg_edit(b: &mut Vec<u8>, rng: &mut Rng) -> String {
+    const VALUES: [&str; 14] = [
+        "0", "-1", "1e9", "99999", "100%", "1e-9", "NaN", "abc", "1e308mm", "4000", "0.5in", "3em",
+        "", "0 0 0 0",
+    ];
+    const ATTRIBUTES: [&str; 7] = [
+        "width=\"",
+        "height=\"",
+        "viewBox=\"",
+        "r=\"",
+        "stroke-width=\"",
+        "stdDeviation=\"",
+        "font-size=\"",
+    ];
+    const ELEMENTS: [&str; 7] = [
+        "<filter id=\"z\"><feGaussianBlur stdDeviation=\"1e6\"/></filter><rect width=\"1e9\" height=\"1e9\" filter=\"url(#z)\"/>",
+        "<pattern id=\"q\" width=\"1e-9\" height=\"1e-9\" patternUnits=\"userSpaceOnUse\"><rect width=\"1\" height=\"1\"/></pattern><rect width=\"100%\" height=\"100%\" fill=\"url(#q)\"/>",
+        "<g id=\"s\"><use href=\"#s\"/></g>",
+        "<image width=\"10\" height=\"10\" href=\"/etc/passwd\"/><image width=\"10\" height=\"10\" href=\"http://127.0.0.1:9/x.png\"/>",
+        "<g><g><g><g><g><g><g><g><g><g><g><g><g><g><g><g><rect width=\"5\" height=\"5\"/></g></g></g></g></g></g></g></g></g></g></g></g></g></g></g></g>",
+        "<text font-size=\"1e6\" x=\"0\" y=\"0\">huge text</text>",
+        "<path d=\"M0 0 L1e30 1e30 Q-1e30 5 3 3 Z\" stroke=\"red\" stroke-width=\"1e-30\"/>",
+    ];
+    if rng.chance(70) {
+        let attribute = *rng.pick(&ATTRIBUTES);
+        let starts: Vec<usize> = b
+            .windows(attribute.len())
+            .enumerate()
+            .filter(|(_, w)| *w == attribute.as_bytes())
+            .map(|(i, _)| i + attribute.len())
+            .collect();
+        if let Some(&start) = starts.get(rng.below(starts.len().max(1))) {
+            let end = b[start..]
+                .iter()
+                .position(|&c| c == b'"')
+                .map_or(b.len(), |n| start + n);
+            let value = *rng.pick(&VALUES);
+            b.splice(start..end, value.bytes());
+            return format!("SVG {attribute}{value}\" @{start}");
+        }
+    }
+    let element = *rng.pick(&ELEMENTS);
+    let at = b
+        .windows(4)
+        .position(|w| w == b"<svg")
+        .and_then(|root| {
+            b[root..]
+                .iter()
+                .position(|&c| c == b'>')
+                .map(|n| root + n + 1)
+        })
+        .unwrap_or(b.len());
+    b.splice(at..at, element.bytes());
+    format!("SVG element inserted @{at}: {element}")
+}
+
 /// Edits one entry of the first TIFF IFD: a dimension, sample or strip field set to a
 /// huge or odd value.
 fn tiff_edit(b: &mut [u8], rng: &mut Rng) -> Option<String> {
@@ -1102,6 +1215,7 @@ fn mutate(b: &mut Vec<u8>, rng: &mut Rng) -> String {
             }
             format!("random {n} bytes @{at}")
         }
+        _ if decode::sniff(b) == Some(Format::Svg) => svg_edit(b, rng),
         _ => header_edit(b, rng).unwrap_or_else(|| {
             let at = position(rng, len);
             b[at] = rng.next() as u8;
@@ -1155,6 +1269,10 @@ fn case_options(rng: &mut Rng) -> (ProcessOptions, String) {
     if rng.chance(5) {
         o.auto_orient = false;
         what.push("autoOrient false".into());
+    }
+    if rng.chance(5) {
+        o.density = *rng.pick(&[1.0, 30.0, 300.0, 2400.0]);
+        what.push(format!("density {}", o.density));
     }
     if rng.chance(15) {
         o.animated = true;
@@ -2239,4 +2357,50 @@ fn kb9_child() {
     let (result, grew) = peak_growth(|| process(&thin, &opts).map(|o| (o.width, o.height)));
     assert_eq!(result.map_err(|e| e.code), Ok((1000, 1000)));
     assert!(grew < 256 << 20, "peak heap grew by {} MiB", grew >> 20);
+}
+
+/// KB10 (fixed: `svg::guarded` catches a panic in usvg or resvg; the `<image>` resolver
+/// skips an embedded image whose header does not parse). Inputs: circle.svg with a
+/// blurred 1e9 x 1e9 rectangle inserted (tiny-skia-path's `Rect::from_xywh(..).unwrap()`
+/// panicked, rect.rs:638), and the generated SVG seed with the middle of its data-URL
+/// PNG deleted (tiny-skia-path's `Size::from_wh(0, 0).unwrap()`, size.rs:182). Expected: the
+/// first is this document's coded error or an image; the second renders without the
+/// broken image, as librsvg skips it. Was: a panic (`ERR_INTERNAL` in Node).
+#[test]
+fn kb10_svg_renderer_panics_are_the_documents_errors() {
+    let circle = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../__test__/fixtures/svg/circle.svg"),
+    )
+    .expect("circle.svg");
+    let text = String::from_utf8(circle).expect("utf-8");
+    let root_end = text
+        .find("<svg")
+        .and_then(|at| text[at..].find('>').map(|n| at + n + 1));
+    let at = root_end.expect("a root element");
+    let blurred = format!(
+        "{}<filter id=\"z\"><feGaussianBlur stdDeviation=\"1e6\"/></filter>\
+         <rect width=\"1e9\" height=\"1e9\" filter=\"url(#z)\"/>{}",
+        &text[..at],
+        &text[at..]
+    );
+    let opts = ProcessOptions {
+        resize: ResizeRequest {
+            width: Some(64),
+            ..ResizeRequest::default()
+        },
+        ..ProcessOptions::default()
+    };
+    match process(blurred.as_bytes(), &opts) {
+        Ok(out) => assert_eq!(out.width, 64),
+        Err(e) => assert_eq!(e.code, ErrorCode::InputCorrupt, "{}", e.message),
+    }
+
+    let svg = generated_svg();
+    // The PNG's first 18 bytes (signature and half the IHDR) and its last 18 (IEND),
+    // as the fuzzer's deletion left them.
+    let start = svg.find("base64,").expect("a data URL") + "base64,".len();
+    let end = start + svg[start..].find('"').expect("the URL's end");
+    let broken = format!("{}{}", &svg[..start + 24], &svg[end - 24..]);
+    let out = process(broken.as_bytes(), &opts).expect("drawn without the broken image");
+    assert_eq!(out.width, 64);
 }

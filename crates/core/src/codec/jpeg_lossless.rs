@@ -7,6 +7,11 @@
 //! hostile stream becomes `Corrupt`, never a crash. There is no DCT, so no
 //! shrink-on-load: a scale of `1/denominator` is a box average, the nearest thing to
 //! what libjpeg's scaled IDCT gives.
+//!
+//! Memory: `jpeg-decoder` holds the whole image several times over while it decodes
+//! (16-bit sample planes, 32-bit differences, an interleaved 16-bit copy): about 26
+//! bytes per pixel of an RGB image at its peak, measured 330 MiB for 227x65535, where
+//! other decoders need 3 to 8.
 
 use std::io::Cursor;
 use std::panic::{self, AssertUnwindSafe};
@@ -166,9 +171,10 @@ pub fn decode(bytes: &[u8], denominator: u8, budget: u64) -> Result<Raster, Deco
             ((v * 255 + top / 2) / top) as u8
         }
     };
-    // The decoder gives a byte a sample at 8 bits, a native-endian u16 otherwise.
+    // The decoder gives a byte a sample at 8 bits (converted in place: `into_iter` and
+    // `collect` reuse the buffer), a native-endian u16 otherwise.
     let data: Vec<u8> = if precision - shift == 8 {
-        data.iter().map(|&v| to_u8(u32::from(v))).collect()
+        data.into_iter().map(|v| to_u8(u32::from(v))).collect()
     } else {
         data.chunks_exact(2)
             .map(|b| to_u8(u32::from(u16::from_ne_bytes([b[0], b[1]]))))

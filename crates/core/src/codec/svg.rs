@@ -19,10 +19,13 @@
 //! URL is skipped; data URLs are used, and an embedded raster image is probed first and
 //! refused when it has more pixels than the limit); the rendered size is known, and
 //! checked against the pixel limit by the caller, before the pixmap is allocated; a
-//! gzip body is inflated to at most [`MAX_DOCUMENT_BYTES`].
+//! gzip body is inflated to at most [`MAX_DOCUMENT_BYTES`]; a panic inside usvg or
+//! resvg (tiny-skia unwraps degenerate geometry, such as a 1e9-wide blurred rectangle)
+//! is this document's `Corrupt` error, not a crash.
 
 use std::borrow::Cow;
 use std::io::Read;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -207,14 +210,17 @@ fn fonts() -> Arc<fontdb::Database> {
 
 /// usvg's options for a document at `density`: the fonts, librsvg's font size, and an
 /// `<image>` resolver that reads data URLs only, refusing (through `too_large`) an
-/// embedded raster image with more than `limit_pixels` pixels.
+/// embedded raster image with more than `limit_pixels` pixels and skipping one whose
+/// header is damaged.
 fn options(density: f64, limit_pixels: u64, too_large: Arc<AtomicBool>) -> usvg::Options<'static> {
     let data = usvg::ImageHrefResolver::default_data_resolver();
     let resolve_data: usvg::ImageHrefDataResolverFn<'static> =
         Box::new(move |mime, bytes: Arc<Vec<u8>>, opts| {
             if let Some(format) = super::sniff::sniff(&bytes) {
                 if format != super::Format::Svg {
-                    let pixels = super::probe(&bytes).map(|h| h.decode_pixels).unwrap_or(0);
+                    // An image whose header does not parse is skipped, as librsvg
+                    // skips it, rather than handed to resvg's decoders.
+                    let pixels = super::probe(&bytes).ok()?.decode_pixels;
                     if pixels > limit_pixels {
                         too_large.store(true, Ordering::Relaxed);
                         return None;
@@ -255,7 +261,7 @@ fn parse(bytes: &[u8], density: f64, limit_pixels: u64) -> Result<Parsed, Decode
     let parsed = match declared(&doc, density) {
         Some((w, h)) => {
             let sized = with_root_size(&text, &doc, Some((w, h)));
-            let tree = usvg::Tree::from_str(&sized, &opts).map_err(fail)?;
+            let tree = guarded(|| usvg::Tree::from_str(&sized, &opts))?.map_err(fail)?;
             Parsed {
                 tree,
                 sizing: Sizing::Declared(w, h),
@@ -265,7 +271,7 @@ fn parse(bytes: &[u8], density: f64, limit_pixels: u64) -> Result<Parsed, Decode
             // Without the sizes librsvg ignored (negative, or one side alone), which
             // usvg would refuse.
             let bare = with_root_size(&text, &doc, None);
-            let tree = usvg::Tree::from_str(&bare, &opts).map_err(fail)?;
+            let tree = guarded(|| usvg::Tree::from_str(&bare, &opts))?.map_err(fail)?;
             let ink = tree.root().abs_stroke_bounding_box();
             Parsed {
                 sizing: Sizing::Content(f64::from(ink.width()), f64::from(ink.height())),
@@ -279,6 +285,13 @@ fn parse(bytes: &[u8], density: f64, limit_pixels: u64) -> Result<Parsed, Decode
         )));
     }
     Ok(parsed)
+}
+
+/// Runs usvg or resvg work, turning a panic in them into this document's error.
+fn guarded<T>(work: impl FnOnce() -> T) -> Result<T, DecodeError> {
+    panic::catch_unwind(AssertUnwindSafe(work)).map_err(|_| {
+        DecodeError::Corrupt("SVG: the renderer failed on this document's geometry".into())
+    })
 }
 
 /// `text` with the root element's `width` and `height` attributes replaced by `size`
@@ -368,7 +381,7 @@ pub fn decode(
         ))
     })?;
     let transform = tiny_skia::Transform::from_scale(k as f32, k as f32);
-    resvg::render(&parsed.tree, transform, &mut pixmap.as_mut());
+    guarded(|| resvg::render(&parsed.tree, transform, &mut pixmap.as_mut()))?;
     let mut data = pixmap.take();
     unpremultiply(&mut data);
     Raster::new(size.0, size.1, 4, data)
