@@ -2404,3 +2404,65 @@ fn kb10_svg_renderer_panics_are_the_documents_errors() {
     let out = process(broken.as_bytes(), &opts).expect("drawn without the broken image");
     assert_eq!(out.width, 64);
 }
+
+/// KB11 (fixed: `codec/svg_scratch.rs` estimates the scratch pixmaps resvg will allocate,
+/// and `svg::decode` refuses a document that needs more than the pixel limit, or 4
+/// canvases, at once). Inputs: the generated SVG seed with its pattern's height set to
+/// 1e9 (fuzz seed 15260433794747111902, case 43772), `{ width: 64 }`; and 20 nested
+/// half-opaque groups around a 1e6-wide rectangle, `{ width: 2000 }`. Expected:
+/// `ERR_INPUT_TOO_LARGE` for both, with no large allocation, while 3 nested groups (a
+/// legitimate drawing) still render. Was: resvg's pattern tile, 9.6 GB, and 20 layers
+/// of 5 x 5 canvases (200 MB each, alive together): "memory allocation of 9600000000
+/// bytes failed", an abort (in Node too). Runs in a child process.
+#[test]
+fn kb11_svg_scratch_is_bounded_before_drawing() {
+    let (status, stderr) = run_child("kb11_child", &[]);
+    assert!(status.success(), "child {status}: {stderr}");
+}
+
+#[test]
+#[ignore = "run by kb11_svg_scratch_is_bounded_before_drawing in a child process"]
+fn kb11_child() {
+    if !in_child("kb11_child") {
+        return;
+    }
+    let width = |w| ProcessOptions {
+        resize: ResizeRequest {
+            width: Some(w),
+            ..ResizeRequest::default()
+        },
+        ..ProcessOptions::default()
+    };
+    let tall_pattern = generated_svg().replacen(
+        "width=\"4\" height=\"4\" patternUnits",
+        "width=\"4\" height=\"1e9\" patternUnits",
+        1,
+    );
+    assert!(tall_pattern.contains("1e9"), "the seed's pattern changed");
+    let nested = |depth: usize| {
+        format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"200\" height=\"100\">{}\
+             <rect x=\"-5e5\" y=\"-5e5\" width=\"1e6\" height=\"1e6\" fill=\"teal\"/>{}</svg>",
+            "<g opacity=\"0.9\">".repeat(depth),
+            "</g>".repeat(depth)
+        )
+    };
+    for (what, doc, w) in [
+        ("a 4 x 1e9 pattern", tall_pattern, 64),
+        ("20 nested layers", nested(20), 2000),
+    ] {
+        let (result, grew) = peak_growth(|| process(doc.as_bytes(), &width(w)).map(|o| o.width));
+        assert_eq!(
+            result.map_err(|e| e.code),
+            Err(ErrorCode::InputTooLarge),
+            "{what}"
+        );
+        assert!(
+            grew < 64 << 20,
+            "{what}: peak heap grew by {} MiB",
+            grew >> 20
+        );
+    }
+    let out = process(nested(3).as_bytes(), &width(2000)).expect("3 nested layers render");
+    assert_eq!((out.width, out.height), (2000, 1000));
+}

@@ -30,6 +30,7 @@ mod settings;
 mod sniff;
 pub mod source;
 mod svg;
+mod svg_scratch;
 mod tiff_fax;
 mod tiff_planar;
 mod tiff_samples;

@@ -19,7 +19,9 @@
 //! URL is skipped; data URLs are used, and an embedded raster image is probed first and
 //! refused when it has more pixels than the limit); the rendered size is known, and
 //! checked against the pixel limit by the caller, before the pixmap is allocated; a
-//! gzip body is inflated to at most [`MAX_DOCUMENT_BYTES`]; a panic inside usvg or
+//! gzip body is inflated to at most [`MAX_DOCUMENT_BYTES`]; the scratch pixmaps resvg
+//! will allocate (layers, masks, pattern tiles) are estimated from the tree and checked
+//! against the pixel limit before drawing; a panic inside usvg or
 //! resvg (tiny-skia unwraps degenerate geometry, such as a 1e9-wide blurred rectangle)
 //! is this document's `Corrupt` error, not a crash.
 
@@ -374,18 +376,44 @@ pub fn decode(
     } else {
         f64::from(size.1) / h
     };
+    let transform = tiny_skia::Transform::from_scale(k as f32, k as f32);
+    check_scratch(&parsed.tree, transform, size, limit_pixels)?;
     let mut pixmap = tiny_skia::Pixmap::new(size.0, size.1).ok_or_else(|| {
         DecodeError::LimitExceeded(format!(
             "SVG: a {}x{} canvas cannot be allocated",
             size.0, size.1
         ))
     })?;
-    let transform = tiny_skia::Transform::from_scale(k as f32, k as f32);
     guarded(|| resvg::render(&parsed.tree, transform, &mut pixmap.as_mut()))?;
     let mut data = pixmap.take();
     unpremultiply(&mut data);
     Raster::new(size.0, size.1, 4, data)
         .ok_or_else(|| DecodeError::Corrupt("SVG: the canvas has the wrong size".into()))
+}
+
+/// Refuses a document whose drawing would keep more scratch pixels alive at once
+/// (layers, clip and mask pixmaps, filter buffers, pattern tiles: see
+/// [`svg_scratch`](super::svg_scratch)) than the pixel limit, or than 4 canvases where
+/// that is more: a legitimate drawing needs a few layers about the canvas's size, while a
+/// `<pattern height="1e9">` asks for gigabytes. Without a limit, sharp's default
+/// limit bounds it.
+fn check_scratch(
+    tree: &usvg::Tree,
+    transform: tiny_skia::Transform,
+    canvas: (u32, u32),
+    limit_pixels: Option<u64>,
+) -> Result<(), DecodeError> {
+    let limit = limit_pixels.unwrap_or(crate::limits::DEFAULT_LIMIT_INPUT_PIXELS);
+    let budget = limit.max((u64::from(canvas.0) * u64::from(canvas.1)).saturating_mul(4));
+    let peak = super::svg_scratch::peak_pixels(tree, transform, canvas);
+    if peak > budget {
+        return Err(DecodeError::LimitExceeded(format!(
+            "SVG: drawing it at {}x{} needs {peak} pixels of layers, masks and pattern \
+             tiles at once, more than {budget} (limitInputPixels, or 4 canvases)",
+            canvas.0, canvas.1
+        )));
+    }
+    Ok(())
 }
 
 /// Premultiplied RGBA to straight RGBA, in place, rounding to nearest.
