@@ -150,3 +150,24 @@ test('limitInputPixels counts every frame of an animation', async () => {
   // One frame is within the same limit without animated.
   await processImage(gif, { limitInputPixels: all - 1 })
 })
+
+test('limitOutputPixels counts every output frame, and a frame too tall for GIF is refused before decoding', async () => {
+  const { gif } = await inputs()
+  // 14x25 resized to width 28: 24 frames of 28x50.
+  const all = 28 * 50 * 24
+  await assert.rejects(processImage(gif, { animated: true, width: 28, limitOutputPixels: all - 1 }), {
+    code: 'ERR_INPUT_TOO_LARGE',
+    message: /24 frames/,
+  })
+  const { data } = await processImage(gif, { animated: true, width: 28, limitOutputPixels: all })
+  const meta = await sharp(data, { animated: true }).metadata()
+  assert.deepEqual([meta.width, meta.pageHeight, meta.pages], [28, 50, 24])
+  // A 14x41324 screen (a damaged header) resized to width 64 would be 24 frames of
+  // 64x188910: more than GIF's 65535 a side, refused from the header.
+  const tall = Buffer.from(gif)
+  tall.writeUInt16LE(41324, 8)
+  await assert.rejects(processImage(tall, { animated: true, width: 64, format: 'gif' }), {
+    code: 'ERR_INPUT_TOO_LARGE',
+    message: /65535/,
+  })
+})

@@ -19,7 +19,7 @@ use crate::codec::animation::{self, AnimationInfo};
 use crate::codec::{self, Format, Header, Source};
 use crate::error::{ErrorCode, Failure};
 use crate::options::ProcessOptions;
-use crate::pipeline::{check, Encoded};
+use crate::pipeline::{self, check, Encoded};
 use crate::raster::Raster;
 use crate::resample;
 
@@ -95,18 +95,21 @@ pub(crate) fn process(
         .resize_request()
         .map(|req| resample::plan((header.width, header.height), req));
     let out_size = plan.map_or((header.width, header.height), |p| p.output);
+    // Each frame's planned size against the format's largest side, then every frame
+    // together against limitOutputPixels (the output holds them all, as the input does), before
+    // any frame is decoded: a 14x41324 GIF of 24 frames resized to width 64 is 24
+    // frames of 64x188910, which GIF cannot store and which would take 1.1 GB to make.
+    pipeline::check_planned_sizes(out_size, opts, Some(format))?;
     let rotated = Raster::rotated_size(out_size.0, out_size.1, opts.rotation);
-    if let Some(limit) = opts.limit_output_pixels {
-        let frame_pixels = u64::from(rotated.0) * u64::from(rotated.1);
-        if frame_pixels > limit {
-            return Err(Failure::new(
-                ErrorCode::InputTooLarge,
-                format!(
-                    "output {}x{} has {frame_pixels} pixels, more than limitOutputPixels ({limit})",
-                    rotated.0, rotated.1
-                ),
-            ));
-        }
+    let out_pixels = u64::from(rotated.0) * u64::from(rotated.1) * u64::from(info.pages);
+    if let Some(limit) = opts.limit_output_pixels.filter(|&l| out_pixels > l) {
+        return Err(Failure::new(
+            ErrorCode::InputTooLarge,
+            format!(
+                "output animation {}x{} with {} frames has {out_pixels} pixels, more than limitOutputPixels ({limit})",
+                rotated.0, rotated.1, info.pages
+            ),
+        ));
     }
     // Every frame is held at once, decoded and written.
     crate::memory::reserve(
@@ -120,7 +123,7 @@ pub(crate) fn process(
             format!("the input cannot be read: {e}"),
         )
     })?;
-    let frames = decode_frames(&bytes, header.format, pixels)?;
+    let frames = decode_frames(&bytes, header.format, info.pages, pixels)?;
     check(cancel)?;
     let mut out = Vec::with_capacity(frames.len());
     for (raster, delay) in frames {
@@ -156,7 +159,12 @@ pub(crate) fn process(
 
 /// The frames as full RGBA canvases (the decoders compose each onto the previous one
 /// as the file's disposal says), with their delays in milliseconds.
-fn decode_frames(bytes: &[u8], format: Format, pixels: u64) -> Result<Vec<(Raster, u32)>, Failure> {
+fn decode_frames(
+    bytes: &[u8],
+    format: Format,
+    pages: u32,
+    pixels: u64,
+) -> Result<Vec<(Raster, u32)>, Failure> {
     let corrupt = |e: image::ImageError| {
         let code = match e {
             image::ImageError::Limits(_) => ErrorCode::InputTooLarge,
@@ -172,26 +180,49 @@ fn decode_frames(bytes: &[u8], format: Format, pixels: u64) -> Result<Vec<(Raste
         Format::Gif => {
             let mut decoder = GifDecoder::new(Cursor::new(bytes)).map_err(corrupt)?;
             decoder.set_limits(limits).map_err(corrupt)?;
-            decoder.into_frames().collect_frames().map_err(corrupt)?
+            collect(decoder.into_frames(), pages, pixels, corrupt)?
         }
         _ => {
             let mut decoder = WebPDecoder::new(Cursor::new(bytes)).map_err(corrupt)?;
             decoder.set_limits(limits).map_err(corrupt)?;
-            decoder.into_frames().collect_frames().map_err(corrupt)?
+            collect(decoder.into_frames(), pages, pixels, corrupt)?
         }
     };
-    frames
-        .into_iter()
-        .map(|frame| {
-            let (numer, denom) = frame.delay().numer_denom_ms();
-            let delay = numer / denom.max(1);
-            let image = frame.into_buffer();
-            let (w, h) = image.dimensions();
-            Raster::new(w, h, 4, image.into_raw())
-                .map(|r| (r, delay))
-                .ok_or_else(|| Failure::new(ErrorCode::InputCorrupt, "a frame's size is wrong"))
-        })
-        .collect()
+    Ok(frames)
+}
+
+/// The decoder's frames as rasters with their delays, refusing a file that holds more
+/// frames, or more pixels, than its block structure announced (`pages`, `pixels`: what
+/// the limits were checked on), so that a damaged file cannot make the decoder compose
+/// canvases beyond them. The decoder's `max_alloc` bounds one allocation, not the sum.
+fn collect(
+    frames: image::Frames<'_>,
+    pages: u32,
+    pixels: u64,
+    corrupt: impl Fn(image::ImageError) -> Failure,
+) -> Result<Vec<(Raster, u32)>, Failure> {
+    let mut out = Vec::with_capacity(pages as usize);
+    let mut total = 0u64;
+    for frame in frames {
+        let frame = frame.map_err(&corrupt)?;
+        let (numer, denom) = frame.delay().numer_denom_ms();
+        let delay = numer / denom.max(1);
+        let image = frame.into_buffer();
+        let (w, h) = image.dimensions();
+        total = total.saturating_add(u64::from(w) * u64::from(h));
+        if out.len() == pages as usize || total > pixels {
+            return Err(Failure::new(
+                ErrorCode::InputCorrupt,
+                format!(
+                    "the animation decodes to more than the {pages} frames ({pixels} pixels) its blocks announce"
+                ),
+            ));
+        }
+        let raster = Raster::new(w, h, 4, image.into_raw())
+            .ok_or_else(|| Failure::new(ErrorCode::InputCorrupt, "a frame's size is wrong"))?;
+        out.push((raster, delay));
+    }
+    Ok(out)
 }
 
 /// One frame: resized as planned, then the still pipeline's steps after the resize
@@ -320,12 +351,17 @@ mod tests {
 
     /// Three 20x16 frames, delays 100, 200 and 300 ms, played twice.
     fn animated_gif() -> Vec<u8> {
+        animated_gif_of(20, 16)
+    }
+
+    /// A 3-frame GIF of `width x height`, each frame different, looping once.
+    fn animated_gif_of(width: u32, height: u32) -> Vec<u8> {
         let mut out = Vec::new();
         {
             let mut encoder = GifEncoder::new(&mut out);
             encoder.set_repeat(Repeat::Finite(1)).expect("repeat");
             for i in 0..3u32 {
-                let image = RgbaImage::from_fn(20, 16, |x, y| {
+                let image = RgbaImage::from_fn(width, height, |x, y| {
                     image::Rgba([(x * 12) as u8, (y * 15) as u8, (i * 100) as u8, 255])
                 });
                 let delay = Delay::from_numer_denom_ms(100 * (i + 1), 1);
@@ -369,11 +405,44 @@ mod tests {
                 },
                 "{format:?}"
             );
-            let frames = decode_frames(&out.data, out.format, 1 << 20).expect("decodes");
+            let frames = decode_frames(&out.data, out.format, 3, 10 * 8 * 3).expect("decodes");
             assert_eq!(frames.len(), 3);
             assert!(frames.iter().all(|(r, _)| (r.width, r.height) == (10, 8)));
             assert_ne!(frames[0].0.data, frames[2].0.data, "the frames differ");
         }
+    }
+
+    #[test]
+    fn more_frames_or_pixels_than_announced_are_corrupt() {
+        let input = animated_gif();
+        assert!(decode_frames(&input, Format::Gif, 3, 20 * 16 * 3).is_ok());
+        for (pages, pixels) in [(2, 20 * 16 * 3), (3, 20 * 16 * 3 - 1)] {
+            let err = decode_frames(&input, Format::Gif, pages, pixels).expect_err("refused");
+            assert_eq!(
+                err.code,
+                ErrorCode::InputCorrupt,
+                "{pages} pages, {pixels} pixels"
+            );
+        }
+    }
+
+    #[test]
+    fn output_sizes_are_checked_for_every_frame_before_decoding() {
+        // 2x3000 resized to width 64: frames of 64x96000, more than GIF's 65535 a side.
+        let tall = animated_gif_of(2, 3000);
+        let mut o = opts(None);
+        o.resize.width = Some(64);
+        let err = crate::process(&tall, &o, &CancelFlag::new()).expect_err("too tall");
+        assert_eq!(err.code, ErrorCode::InputTooLarge);
+        assert!(err.message.contains("65535"), "{}", err.message);
+        // Each frame fits limitOutputPixels, the three together do not.
+        let mut o = opts(None);
+        o.limit_output_pixels = Some(10 * 8 * 3 - 1);
+        let err = crate::process(&animated_gif(), &o, &CancelFlag::new()).expect_err("limit");
+        assert_eq!(err.code, ErrorCode::InputTooLarge);
+        assert!(err.message.contains("3 frames"), "{}", err.message);
+        o.limit_output_pixels = Some(10 * 8 * 3);
+        assert!(crate::process(&animated_gif(), &o, &CancelFlag::new()).is_ok());
     }
 
     #[test]

@@ -162,7 +162,11 @@ fn keeps_profile(format: Format, opts: &ProcessOptions) -> bool {
 
 /// Fails with `ERR_INPUT_TOO_LARGE` when a planned output of `size` has more than
 /// `limitOutputPixels`; `what` names the stage.
-fn check_output_limit(size: (u32, u32), what: &str, opts: &ProcessOptions) -> Result<(), Failure> {
+pub(crate) fn check_output_limit(
+    size: (u32, u32),
+    what: &str,
+    opts: &ProcessOptions,
+) -> Result<(), Failure> {
     let pixels = u64::from(size.0) * u64::from(size.1);
     match opts.limit_output_pixels {
         Some(limit) if pixels > limit => Err(Failure::new(
@@ -391,7 +395,7 @@ pub(crate) fn after_resize(
 /// the rotation) against `limitOutputPixels` and, with `store_in`, the final size
 /// against what that format can store (a 64x2000000 GIF is refused before it is
 /// decoded and enlarged, not after); returns the largest of them.
-fn check_planned_sizes(
+pub(crate) fn check_planned_sizes(
     resized: (u32, u32),
     opts: &ProcessOptions,
     store_in: Option<Format>,
