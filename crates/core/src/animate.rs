@@ -9,6 +9,7 @@
 //! checked on the headers, before any frame is decoded.
 
 use std::io::Cursor;
+use std::panic::{self, AssertUnwindSafe};
 
 use image::codecs::gif::{GifDecoder, GifEncoder, Repeat};
 use image::codecs::webp::WebPDecoder;
@@ -176,19 +177,29 @@ fn decode_frames(
     let mut limits = Limits::default();
     // Every frame's canvas, and as much again for the decoder's own.
     limits.max_alloc = Some(pixels.saturating_mul(8).saturating_add(64 << 20));
-    let frames = match format {
+    // image-webp 0.2.4 indexes an ALPH chunk shorter than its frame (a panic, fuzz
+    // KB12): a panic in either decoder is this file's damage, not a corepool bug.
+    let decoded = panic::catch_unwind(AssertUnwindSafe(|| match format {
         Format::Gif => {
             let mut decoder = GifDecoder::new(Cursor::new(bytes)).map_err(corrupt)?;
             decoder.set_limits(limits).map_err(corrupt)?;
-            collect(decoder.into_frames(), pages, pixels, corrupt)?
+            collect(decoder.into_frames(), pages, pixels, corrupt)
         }
         _ => {
             let mut decoder = WebPDecoder::new(Cursor::new(bytes)).map_err(corrupt)?;
             decoder.set_limits(limits).map_err(corrupt)?;
-            collect(decoder.into_frames(), pages, pixels, corrupt)?
+            collect(decoder.into_frames(), pages, pixels, corrupt)
         }
-    };
-    Ok(frames)
+    }));
+    decoded.unwrap_or_else(|_| {
+        Err(Failure::new(
+            ErrorCode::InputCorrupt,
+            format!(
+                "{}: the animation's data is damaged (its decoder failed on it)",
+                format.name().to_uppercase()
+            ),
+        ))
+    })
 }
 
 /// The decoder's frames as rasters with their delays, refusing a file that holds more

@@ -2466,3 +2466,37 @@ fn kb11_child() {
     let out = process(nested(3).as_bytes(), &width(2000)).expect("3 nested layers render");
     assert_eq!((out.width, out.height), (2000, 1000));
 }
+
+/// KB12 (fixed: `animate::decode_frames` runs the frame decoders under `catch_unwind`, a
+/// panic there being the file's damage). Input: the generated animated WebP seed with
+/// byte 251 set to 0 and bit 5 of byte 278 flipped (fuzz seed 6051814748841549715, case
+/// 550627): an ALPH chunk shorter than its frame. `{ width: 64, height: 48, fit: inside,
+/// animated: true }`. Expected: `ERR_INPUT_CORRUPT`. Was: a panic in image-webp 0.2.4
+/// (decoder.rs:858, "index out of bounds: the len is 18 but the index is 18"), which is
+/// `ERR_INTERNAL` in Node.
+#[test]
+fn kb12_damaged_animated_webp_alpha_is_corrupt() {
+    let mut bytes = generated_seeds()
+        .into_iter()
+        .find(|s| s.name == "gen-animated.webp")
+        .expect("the animated WebP seed")
+        .bytes;
+    bytes[251] = 0;
+    bytes[278] ^= 1 << 5;
+    let opts = ProcessOptions {
+        resize: ResizeRequest {
+            width: Some(64),
+            height: Some(48),
+            fit: Fit::Inside,
+            ..ResizeRequest::default()
+        },
+        animated: true,
+        ..ProcessOptions::default()
+    };
+    let result = panic::catch_unwind(AssertUnwindSafe(|| process(&bytes, &opts)));
+    let code = result
+        .expect("no panic")
+        .map(|o| o.width)
+        .map_err(|e| e.code);
+    assert_eq!(code, Err(ErrorCode::InputCorrupt));
+}
