@@ -35,6 +35,26 @@ test('lossless JPEG and tolerable GIF damage decode to sharp pixels, exactly', a
   }
 })
 
+test('tolerable GIF damage is repaired with animated: true too: every frame as sharp reads it', async () => {
+  for (const file of [
+    'image-gif/tests/regression/issue-209-extension-block-type.gif',
+    'pillow/Tests/images/no_palette.gif',
+  ]) {
+    const input = path.join(CORPORA, file)
+    const ours = await processImage(input, { animated: true, format: 'gif' })
+    const frames = (img) => sharp(img, { animated: true }).ensureAlpha().raw().toBuffer({ resolveWithObject: true })
+    const [mine, theirs] = await Promise.all([frames(ours.data), frames(input)])
+    assert.deepEqual(
+      [mine.info.width, mine.info.height, mine.info.pages],
+      [theirs.info.width, theirs.info.height, theirs.info.pages],
+      file,
+    )
+    let worst = 0
+    for (let i = 0; i < mine.data.length; i++) worst = Math.max(worst, Math.abs(mine.data[i] - theirs.data[i]))
+    assert.equal(worst, 0, `${file}: largest difference from sharp ${worst}`)
+  }
+})
+
 test('a shrunk lossless JPEG keeps the whole picture', async () => {
   // The reference resizes sharp's full decode: sharp itself, asking libjpeg for a
   // shrink-on-load that lossless JPEG cannot do, gets the full image and keeps its

@@ -181,6 +181,9 @@ fn decode_frames(
     // KB12): a panic in either decoder is this file's damage, not a corepool bug.
     let decoded = panic::catch_unwind(AssertUnwindSafe(|| match format {
         Format::Gif => {
+            // The damage the still decoder repairs, repaired here too.
+            let repaired = codec::repaired_gif(bytes);
+            let bytes = repaired.as_deref().unwrap_or(bytes);
             let mut decoder = GifDecoder::new(Cursor::new(bytes)).map_err(corrupt)?;
             decoder.set_limits(limits).map_err(corrupt)?;
             collect(decoder.into_frames(), pages, pixels, corrupt)

@@ -418,7 +418,7 @@ pub fn decode_with(
                 let bytes = source::prefix(src, src.len()).map_err(|e| {
                     DecodeError::Corrupt(format!("GIF: the input cannot be read: {e}"))
                 })?;
-                match gif_blocks::repaired(&bytes, &gif_blocks::scan(&bytes)) {
+                match super::repaired_gif(&bytes) {
                     Some(fixed) => decode_image(Cursor::new(fixed), format, image_format, budget)?,
                     None => return Err(DecodeError::Corrupt(why)),
                 }

@@ -52,3 +52,10 @@ pub use format::{FailOn, Format, Wants};
 pub use sniff::sniff;
 pub use source::Source;
 pub use svg::DEFAULT_DENSITY;
+
+/// `bytes` (a GIF) with the damage libnsgif tolerates (unknown extension blocks, no
+/// colour table) repaired in a copy, or `None` when there is none: for the still and the
+/// animated decoders alike.
+pub(crate) fn repaired_gif(bytes: &[u8]) -> Option<Vec<u8>> {
+    gif_blocks::repaired(bytes, &gif_blocks::scan(bytes))
+}
