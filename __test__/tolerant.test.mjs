@@ -12,6 +12,15 @@ import sharp from 'sharp'
 const { processImage, metadata } = createRequire(import.meta.url)('../index.js')
 const CORPORA = path.join(path.dirname(fileURLToPath(import.meta.url)), 'corpora')
 
+/** Asserts that two raw decodes have the same size, channels, pages and pixels, exactly. */
+function assertSamePixels(mine, theirs, file) {
+  const shape = ({ info }) => [info.width, info.height, info.channels, info.pages]
+  assert.deepEqual(shape(mine), shape(theirs), file)
+  let worst = 0
+  for (let i = 0; i < mine.data.length; i++) worst = Math.max(worst, Math.abs(mine.data[i] - theirs.data[i]))
+  assert.equal(worst, 0, `${file}: largest difference from sharp ${worst}`)
+}
+
 /** Raw pixels of a PNG, through sharp. */
 const raw = (png) => sharp(png).raw().toBuffer({ resolveWithObject: true })
 
@@ -24,14 +33,7 @@ test('lossless JPEG and tolerable GIF damage decode to sharp pixels, exactly', a
     const input = path.join(CORPORA, file)
     const ours = await processImage(input, { format: 'png' })
     const [mine, theirs] = await Promise.all([raw(ours.data), sharp(input).raw().toBuffer({ resolveWithObject: true })])
-    assert.deepEqual(
-      [mine.info.width, mine.info.height, mine.info.channels],
-      [theirs.info.width, theirs.info.height, theirs.info.channels],
-      file,
-    )
-    let worst = 0
-    for (let i = 0; i < mine.data.length; i++) worst = Math.max(worst, Math.abs(mine.data[i] - theirs.data[i]))
-    assert.equal(worst, 0, `${file}: largest difference from sharp ${worst}`)
+    assertSamePixels(mine, theirs, file)
   }
 })
 
@@ -44,14 +46,7 @@ test('tolerable GIF damage is repaired with animated: true too: every frame as s
     const ours = await processImage(input, { animated: true, format: 'gif' })
     const frames = (img) => sharp(img, { animated: true }).ensureAlpha().raw().toBuffer({ resolveWithObject: true })
     const [mine, theirs] = await Promise.all([frames(ours.data), frames(input)])
-    assert.deepEqual(
-      [mine.info.width, mine.info.height, mine.info.pages],
-      [theirs.info.width, theirs.info.height, theirs.info.pages],
-      file,
-    )
-    let worst = 0
-    for (let i = 0; i < mine.data.length; i++) worst = Math.max(worst, Math.abs(mine.data[i] - theirs.data[i]))
-    assert.equal(worst, 0, `${file}: largest difference from sharp ${worst}`)
+    assertSamePixels(mine, theirs, file)
   }
 })
 
