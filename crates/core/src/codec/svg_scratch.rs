@@ -158,16 +158,10 @@ impl Walk {
     }
 }
 
-/// `width x height` as a pixel count, saturating (both are finite or infinite, never
-/// negative here; NaN counts as 0).
+/// `width x height` as a pixel count (both sides are not negative here). Rust's float to
+/// integer cast saturates: an infinite or too large product is `u64::MAX`, NaN is 0.
 fn pixels(width: f64, height: f64) -> u64 {
-    let side = |v: f64| if v.is_nan() { 0.0 } else { v.max(0.0) };
-    let p = side(width) * side(height);
-    if p >= u64::MAX as f64 {
-        u64::MAX
-    } else {
-        p as u64
-    }
+    (width * height) as u64
 }
 
 #[cfg(test)]
